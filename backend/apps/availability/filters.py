@@ -1,0 +1,23 @@
+import django_filters
+
+from apps.availability.models import Availability
+from apps.bookings.selectors import local_day_bounds
+
+
+class AvailabilityFilter(django_filters.FilterSet):
+    """Staff filters over every slot, booked and past included."""
+
+    service = django_filters.NumberFilter(
+        field_name="staff__services", label="Slots of staff offering this service"
+    )
+    date = django_filters.DateFilter(
+        method="filter_date", label="Calendar date in the business timezone"
+    )
+
+    class Meta:
+        model = Availability
+        fields = ["staff", "is_booked", "service", "date"]
+
+    def filter_date(self, queryset, name, value):
+        start, end = local_day_bounds(value)
+        return queryset.filter(start_time__gte=start, start_time__lt=end)

@@ -1,0 +1,86 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.response import Response
+
+from apps.availability.filters import AvailabilityFilter
+from apps.availability.serializers import (
+    AvailabilitySerializer,
+    BookableSlotQuerySerializer,
+    BookableSlotSerializer,
+)
+from apps.bookings import services
+from apps.bookings.selectors import availability_bookable, availability_list
+from common.api import IsStaffOrReadOnly, is_staff_request
+from common.schema import STAFF_WRITE_ERRORS
+
+
+def bookable_slots_for(request):
+    """Parse the guest query parameters (400 on bad ones) and select slots."""
+    query = BookableSlotQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return availability_bookable(
+        service=query.validated_data.get("service"),
+        staff=query.validated_data.get("staff"),
+        day=query.validated_data.get("date"),
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="Guests get the bookable slots (future, free, active staff) "
+        "and may filter by `service`, `staff`, `date`. Staff get every slot and "
+        "may filter by `service`, `staff`, `date`, `is_booked`."
+    ),
+    create=extend_schema(responses={201: AvailabilitySerializer, **STAFF_WRITE_ERRORS}),
+    update=extend_schema(responses={200: AvailabilitySerializer, **STAFF_WRITE_ERRORS}),
+    partial_update=extend_schema(
+        responses={200: AvailabilitySerializer, **STAFF_WRITE_ERRORS}
+    ),
+    destroy=extend_schema(responses={204: None, **STAFF_WRITE_ERRORS}),
+)
+class AvailabilityViewSet(viewsets.ModelViewSet):
+    """Time slots of staff members that bookings take."""
+
+    permission_classes = [IsStaffOrReadOnly]
+    filterset_class = AvailabilityFilter
+    ordering_fields = ["start_time", "end_time", "created_at"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if is_staff_request(self.request):
+            return availability_list()
+        if self.action == "list":
+            return bookable_slots_for(self.request)
+        return availability_bookable()
+
+    def filter_queryset(self, queryset):
+        # Guests' filters are applied by the selector in get_queryset.
+        if is_staff_request(self.request):
+            return super().filter_queryset(queryset)
+        return queryset
+
+    def get_serializer_class(self):
+        if is_staff_request(self.request):
+            return AvailabilitySerializer
+        return BookableSlotSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        slot = services.availability_create(**serializer.validated_data)
+        return Response(self.get_serializer(slot).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(
+            self.get_object(), data=request.data, partial=partial
+        )
+        serializer.is_valid(raise_exception=True)
+        slot = services.availability_update(
+            availability=serializer.instance, changes=serializer.validated_data
+        )
+        return Response(self.get_serializer(slot).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.availability_delete(availability=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

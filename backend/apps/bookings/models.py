@@ -1,0 +1,162 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to type
+REFERENCE_LENGTH = 8
+
+
+def generate_reference() -> str:
+    """An unguessable 8-character code a guest quotes on a bank-transfer memo."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+class Booking(models.Model):
+    """A guest's claim on one availability slot for one service."""
+
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+        CONFIRMED = "confirmed", "Confirmed"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    reference = models.CharField(
+        max_length=REFERENCE_LENGTH, unique=True, default=generate_reference
+    )
+    service = models.ForeignKey(
+        "services.Service", on_delete=models.PROTECT, related_name="bookings"
+    )
+    staff = models.ForeignKey(
+        "staff.Staff", on_delete=models.PROTECT, related_name="bookings"
+    )
+    # SET_NULL lets staff delete a slot that only cancelled bookings point at;
+    # the check constraint below keeps every active booking on its slot.
+    availability = models.ForeignKey(
+        "availability.Availability",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="bookings",
+    )
+    customer_name = models.CharField(max_length=120)
+    customer_email = models.EmailField()
+    customer_phone = models.CharField(max_length=32)
+    notes = models.TextField(blank=True)
+    # The price when booked: what the guest was told to pay, whatever the
+    # service costs later.
+    amount_due = models.DecimalField(max_digits=10, decimal_places=2)
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.AWAITING_PAYMENT,
+        db_index=True,
+    )
+    payment_expires_at = models.DateTimeField(db_index=True)
+    payment_verified_at = models.DateTimeField(null=True, blank=True)
+    payment_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="verified_bookings",
+    )
+    cancel_reason = models.TextField(blank=True)
+    # A default rather than auto_now_add, so the domain layer's `now` sets it
+    # and payment_expires_at = created_at + timeout holds exactly.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The database's own guarantee against double booking, behind the
+            # row lock the domain layer takes: one active booking per slot.
+            models.UniqueConstraint(
+                fields=["availability"],
+                condition=models.Q(
+                    status__in=["awaiting_payment", "confirmed", "completed"]
+                ),
+                name="booking_one_active_per_availability",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="cancelled")
+                | models.Q(availability__isnull=False),
+                name="booking_active_has_availability",
+            ),
+        ]
+        indexes = [
+            # The expiry job's query: unpaid bookings by deadline.
+            models.Index(
+                fields=["payment_expires_at", "id"],
+                condition=models.Q(status="awaiting_payment"),
+                name="booking_unpaid_expiry_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_final(self) -> bool:
+        return not ALLOWED_TRANSITIONS[self.status]
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in ALLOWED_TRANSITIONS[self.status]
+
+
+# The one table that decides which status changes are legal.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Booking.Status.AWAITING_PAYMENT: frozenset(
+        {Booking.Status.CONFIRMED, Booking.Status.CANCELLED}
+    ),
+    Booking.Status.CONFIRMED: frozenset(
+        {Booking.Status.COMPLETED, Booking.Status.CANCELLED}
+    ),
+    Booking.Status.COMPLETED: frozenset(),
+    Booking.Status.CANCELLED: frozenset(),
+}
+
+# Statuses that hold the slot.
+ACTIVE_STATUSES = (
+    Booking.Status.AWAITING_PAYMENT,
+    Booking.Status.CONFIRMED,
+    Booking.Status.COMPLETED,
+)
+
+
+class BookingEvent(models.Model):
+    """One audit row per booking transition: who moved it, from what, to what."""
+
+    class Source(models.TextChoices):
+        GUEST = "guest", "Guest"
+        STAFF = "staff", "Staff"
+        SYSTEM = "system", "System"
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(
+        max_length=20, choices=Booking.Status.choices, blank=True
+    )
+    to_status = models.CharField(max_length=20, choices=Booking.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="booking_events",
+    )
+    source = models.CharField(max_length=10, choices=Source.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.booking_id}: {self.from_status or '-'} -> {self.to_status}"

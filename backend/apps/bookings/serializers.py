@@ -1,0 +1,151 @@
+import re
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.availability.models import Availability
+from apps.bookings.models import Booking, BookingEvent
+from apps.services.models import Service
+from apps.staff.models import Staff
+
+_PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()./-]+$")
+
+
+def validate_phone(value: str) -> str:
+    """Accept what people type (spaces, dashes, a leading +), 7 to 15 digits."""
+    value = value.strip()
+    digits = sum(character.isdigit() for character in value)
+    if not _PHONE_CHARACTERS.match(value) or not 7 <= digits <= 15:
+        raise serializers.ValidationError(
+            "Enter a phone number of 7 to 15 digits, optionally starting with +."
+        )
+    return value
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    """What a guest sends to book. Status, payment and audit fields are not
+    accepted: unknown keys are ignored, never honoured."""
+
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
+    availability = serializers.PrimaryKeyRelatedField(
+        queryset=Availability.objects.all()
+    )
+    staff = serializers.PrimaryKeyRelatedField(
+        queryset=Staff.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Optional; must be the staff member of the slot.",
+    )
+    customer_name = serializers.CharField(max_length=120)
+    customer_email = serializers.EmailField(max_length=254)
+    customer_phone = serializers.CharField(max_length=32, validators=[validate_phone])
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class BookingUpdateSerializer(serializers.Serializer):
+    """Staff edits: contact fields, notes, and optionally a status change."""
+
+    customer_name = serializers.CharField(max_length=120)
+    customer_email = serializers.EmailField(max_length=254)
+    customer_phone = serializers.CharField(max_length=32, validators=[validate_phone])
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    status = serializers.ChoiceField(
+        choices=Booking.Status.choices,
+        required=False,
+        help_text="A change runs the same rules as the transition actions.",
+    )
+
+
+class BookingCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class PaymentInstructionsSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    currency = serializers.CharField()
+    reference = serializers.CharField(help_text="Quote this on the payment.")
+    pay_by = serializers.DateTimeField(help_text="Unpaid after this, it is cancelled.")
+    instructions = serializers.CharField()
+
+
+class BookingEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = BookingEvent
+        fields = ["from_status", "to_status", "source", "actor", "note", "created_at"]
+        read_only_fields = fields
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    """A booking as the API returns it."""
+
+    service_name = serializers.CharField(source="service.name", read_only=True)
+    staff_name = serializers.CharField(source="staff.name", read_only=True)
+    start_time = serializers.DateTimeField(
+        source="availability.start_time", read_only=True, allow_null=True
+    )
+    end_time = serializers.DateTimeField(
+        source="availability.end_time", read_only=True, allow_null=True
+    )
+    currency = serializers.SerializerMethodField()
+    payment_verified_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    payment_instructions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "service",
+            "service_name",
+            "staff",
+            "staff_name",
+            "availability",
+            "start_time",
+            "end_time",
+            "customer_name",
+            "customer_email",
+            "customer_phone",
+            "notes",
+            "amount_due",
+            "currency",
+            "payment_expires_at",
+            "payment_instructions",
+            "payment_verified_at",
+            "payment_verified_by",
+            "cancel_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_currency(self, booking) -> str:
+        return settings.BOOKING_CURRENCY
+
+    @extend_schema_field(PaymentInstructionsSerializer(allow_null=True))
+    def get_payment_instructions(self, booking):
+        """How to pay; null once the booking no longer awaits payment."""
+        if booking.status != Booking.Status.AWAITING_PAYMENT:
+            return None
+        return PaymentInstructionsSerializer(
+            {
+                "amount": booking.amount_due,
+                "currency": settings.BOOKING_CURRENCY,
+                "reference": booking.reference,
+                "pay_by": booking.payment_expires_at,
+                "instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
+            }
+        ).data
+
+
+class BookingDetailSerializer(BookingSerializer):
+    events = BookingEventSerializer(many=True, read_only=True)
+
+    class Meta(BookingSerializer.Meta):
+        fields = [*BookingSerializer.Meta.fields, "events"]
+        read_only_fields = fields

@@ -1,0 +1,605 @@
+"""The booking domain layer: every write that changes booking or slot state.
+
+The API, the admin and the expiry command all call these functions, so the
+rules live in one place. Each transition has the same shape:
+
+1. open `transaction.atomic()`;
+2. lock the rows it touches with `select_for_update()`, always in the same
+   order (staff, then slot, then booking) so that two writers never wait for
+   each other in a cycle;
+3. re-read and re-check the state under the lock against `ALLOWED_TRANSITIONS`;
+4. change it, keep `Availability.is_booked` in step, and write one
+   `BookingEvent`.
+
+Locks are `FOR NO KEY UPDATE`: inserting a booking takes `FOR KEY SHARE` on the
+rows it references, which a plain `FOR UPDATE` would block. On SQLite the
+locks are no-ops, and the IMMEDIATE transactions serialise writers instead.
+"""
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.availability.models import Availability
+from apps.bookings import exceptions
+from apps.bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingEvent,
+    generate_reference,
+)
+from apps.services.models import Service
+from apps.staff.models import Staff
+
+logger = logging.getLogger(__name__)
+
+Status = Booking.Status
+Source = BookingEvent.Source
+
+PAYMENT_TIMEOUT_NOTE = "payment timeout"
+PAYMENT_TIMEOUT_REASON = "Payment was not received before the deadline."
+BOOKING_CONTACT_FIELDS = ("customer_name", "customer_email", "customer_phone", "notes")
+_REFERENCE_ATTEMPTS = 5
+
+
+def payment_deadline(created_at: datetime) -> datetime:
+    return created_at + timedelta(minutes=settings.BOOKING_PAYMENT_TIMEOUT_MINUTES)
+
+
+# --- locking helpers ------------------------------------------------------
+
+
+def _lock_availability(availability_id: int) -> Availability:
+    return (
+        Availability.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("staff")
+        .get(pk=availability_id)
+    )
+
+
+def _lock_booking(booking_id: int) -> Booking:
+    """Lock a booking and its slot (slot first, like every other writer)."""
+    availability_id = (
+        Booking.objects.filter(pk=booking_id)
+        .values_list("availability_id", flat=True)
+        .get()
+    )
+    if availability_id is not None:
+        # list() runs the query: a lazy queryset would take no lock.
+        list(
+            Availability.objects.select_for_update(no_key=True)
+            .filter(pk=availability_id)
+            .values_list("pk", flat=True)
+        )
+    return (
+        Booking.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("availability", "service", "staff")
+        .get(pk=booking_id)
+    )
+
+
+def _record_event(
+    booking: Booking,
+    *,
+    from_status: str,
+    actor,
+    source: str,
+    note: str = "",
+    now: datetime,
+) -> BookingEvent:
+    return BookingEvent.objects.create(
+        booking=booking,
+        from_status=from_status,
+        to_status=booking.status,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        source=source,
+        note=note,
+        created_at=now,
+    )
+
+
+def _set_slot_booked(availability: Availability, is_booked: bool) -> None:
+    availability.is_booked = is_booked
+    availability.save(update_fields=["is_booked", "updated_at"])
+
+
+def _check_transition(booking: Booking, to_status: str) -> None:
+    if not booking.can_transition_to(to_status):
+        raise exceptions.InvalidTransition(
+            f"A booking in status '{booking.status}' cannot become '{to_status}'."
+        )
+
+
+# --- booking creation -----------------------------------------------------
+
+
+def booking_create(
+    *,
+    service: Service,
+    availability: Availability,
+    customer_name: str,
+    customer_email: str,
+    customer_phone: str,
+    notes: str = "",
+    staff: Staff | None = None,
+    actor=None,
+    source: str = Source.GUEST,
+    now: datetime | None = None,
+) -> Booking:
+    """Book a slot for a service: the slot row is locked and every rule re-checked.
+
+    Returns the booking in `awaiting_payment`, with its payment deadline.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        slot = _lock_availability(availability.pk)
+        service = Service.objects.get(pk=service.pk)
+        if staff is not None and staff.pk != slot.staff_id:
+            raise exceptions.StaffMismatch()
+        if not service.is_active:
+            raise exceptions.InactiveService()
+        if not slot.staff.is_active:
+            raise exceptions.InactiveStaff()
+        if not slot.staff.services.filter(pk=service.pk).exists():
+            raise exceptions.ServiceNotOffered()
+        if slot.duration_minutes < service.duration_minutes:
+            raise exceptions.SlotTooShort()
+        if slot.has_started(now):
+            raise exceptions.SlotInPast()
+        if slot.is_booked:
+            raise exceptions.SlotUnavailable()
+
+        booking = _insert_booking(
+            Booking(
+                service=service,
+                staff=slot.staff,
+                availability=slot,
+                customer_name=customer_name,
+                customer_email=customer_email,
+                customer_phone=customer_phone,
+                notes=notes,
+                amount_due=service.price,
+                status=Status.AWAITING_PAYMENT,
+                created_at=now,
+                payment_expires_at=payment_deadline(now),
+            )
+        )
+        _set_slot_booked(slot, True)
+        _record_event(booking, from_status="", actor=actor, source=source, now=now)
+    logger.info("booking %s created for slot %s", booking.reference, slot.pk)
+    return booking
+
+
+def _insert_booking(booking: Booking) -> Booking:
+    """Insert with a fresh reference, retrying the (astronomically rare) clash.
+
+    Each attempt runs in a savepoint so a failed insert leaves the outer
+    transaction usable. A clash on the one-active-booking-per-slot constraint
+    means the slot was taken after all: that is a 409, not a 500.
+    """
+    for attempt in range(_REFERENCE_ATTEMPTS):
+        booking.reference = generate_reference()
+        try:
+            with transaction.atomic():
+                booking.save(force_insert=True)
+            return booking
+        except IntegrityError as error:
+            booking.pk = None
+            if Booking.objects.filter(
+                availability_id=booking.availability_id, status__in=ACTIVE_STATUSES
+            ).exists():
+                raise exceptions.SlotUnavailable() from error
+            reference_taken = Booking.objects.filter(
+                reference=booking.reference
+            ).exists()
+            if not reference_taken or attempt == _REFERENCE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --- transitions ------------------------------------------------------------
+
+
+def _verify_payment_locked(booking: Booking, *, actor, source: str, now: datetime):
+    _check_transition(booking, Status.CONFIRMED)
+    from_status = booking.status
+    booking.status = Status.CONFIRMED
+    booking.payment_verified_at = now
+    booking.payment_verified_by = actor
+    booking.save(
+        update_fields=[
+            "status",
+            "payment_verified_at",
+            "payment_verified_by",
+            "updated_at",
+        ]
+    )
+    _record_event(booking, from_status=from_status, actor=actor, source=source, now=now)
+
+
+def _cancel_locked(
+    booking: Booking, *, actor, source: str, reason: str, note: str, now: datetime
+):
+    _check_transition(booking, Status.CANCELLED)
+    if source != Source.SYSTEM and booking.availability.has_started(now):
+        raise exceptions.BookingAlreadyStarted()
+    from_status = booking.status
+    booking.status = Status.CANCELLED
+    booking.cancel_reason = reason
+    booking.save(update_fields=["status", "cancel_reason", "updated_at"])
+    _set_slot_booked(booking.availability, False)
+    _record_event(
+        booking,
+        from_status=from_status,
+        actor=actor,
+        source=source,
+        note=note or reason,
+        now=now,
+    )
+
+
+def _complete_locked(booking: Booking, *, actor, source: str, now: datetime):
+    _check_transition(booking, Status.COMPLETED)
+    from_status = booking.status
+    booking.status = Status.COMPLETED
+    booking.save(update_fields=["status", "updated_at"])
+    _record_event(booking, from_status=from_status, actor=actor, source=source, now=now)
+
+
+def booking_verify_payment(
+    *, booking: Booking, actor, source: str = Source.STAFF, now: datetime | None = None
+) -> Booking:
+    """Record that staff saw the payment: `awaiting_payment` -> `confirmed`."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock_booking(booking.pk)
+        _verify_payment_locked(booking, actor=actor, source=source, now=now)
+    return booking
+
+
+def booking_cancel(
+    *,
+    booking: Booking,
+    actor=None,
+    source: str = Source.STAFF,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Booking:
+    """Cancel a booking before its slot starts, and free the slot."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock_booking(booking.pk)
+        _cancel_locked(
+            booking, actor=actor, source=source, reason=reason, note="", now=now
+        )
+    return booking
+
+
+def booking_complete(
+    *, booking: Booking, actor, source: str = Source.STAFF, now: datetime | None = None
+) -> Booking:
+    """Mark a confirmed booking as done; from here on it is immutable."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock_booking(booking.pk)
+        _complete_locked(booking, actor=actor, source=source, now=now)
+    return booking
+
+
+def booking_update(
+    *,
+    booking: Booking,
+    actor,
+    changes: dict,
+    source: str = Source.STAFF,
+    now: datetime | None = None,
+) -> Booking:
+    """Edit contact fields and notes; a `status` change runs the transition rules.
+
+    Completed bookings cannot be edited at all.
+    """
+    now = now or timezone.now()
+    unknown = set(changes) - set(BOOKING_CONTACT_FIELDS) - {"status"}
+    if unknown:
+        raise ValueError(f"booking_update cannot change {sorted(unknown)}")
+    with transaction.atomic():
+        booking = _lock_booking(booking.pk)
+        if booking.status == Status.COMPLETED:
+            raise exceptions.BookingImmutable()
+        changed = [
+            name
+            for name in BOOKING_CONTACT_FIELDS
+            if name in changes and changes[name] != getattr(booking, name)
+        ]
+        if changed:
+            for name in changed:
+                setattr(booking, name, changes[name])
+            booking.save(update_fields=[*changed, "updated_at"])
+        new_status = changes.get("status")
+        if new_status is not None and new_status != booking.status:
+            _apply_status_change(
+                booking, new_status, actor=actor, source=source, now=now
+            )
+    return booking
+
+
+def _apply_status_change(booking: Booking, new_status: str, *, actor, source, now):
+    if new_status == Status.CONFIRMED:
+        _verify_payment_locked(booking, actor=actor, source=source, now=now)
+    elif new_status == Status.CANCELLED:
+        _cancel_locked(booking, actor=actor, source=source, reason="", note="", now=now)
+    elif new_status == Status.COMPLETED:
+        _complete_locked(booking, actor=actor, source=source, now=now)
+    else:
+        _check_transition(booking, new_status)  # nothing leads back; raises
+
+
+def booking_delete(*, booking: Booking, actor) -> None:
+    """Delete a booking that is not completed, freeing its slot in one transaction."""
+    with transaction.atomic():
+        booking = _lock_booking(booking.pk)
+        if booking.status == Status.COMPLETED:
+            raise exceptions.BookingImmutable()
+        if booking.is_active:
+            _set_slot_booked(booking.availability, False)
+        reference, status = booking.reference, booking.status
+        booking.delete()
+    logger.info(
+        "booking %s (%s) deleted by %s", reference, status, getattr(actor, "pk", None)
+    )
+
+
+# --- payment expiry -----------------------------------------------------------
+
+
+@dataclass
+class ExpiryResult:
+    expired: int = 0
+    slots_released: int = 0
+    batches: int = 0
+    duration_seconds: float = 0.0
+    expired_references: list[str] = field(default_factory=list, repr=False)
+
+
+def bookings_expire_unpaid(
+    *,
+    now: datetime | None = None,
+    batch_size: int = 500,
+    dry_run: bool = False,
+    keep_references: bool = False,
+) -> ExpiryResult:
+    """Cancel unpaid bookings past their deadline and free their slots.
+
+    Works in batches, each its own transaction, so a failure in one batch
+    leaves the earlier ones applied and nothing of its own; the next run
+    finishes the job. Rows another writer holds (a payment being verified,
+    another copy of this job) are skipped rather than waited for: whoever
+    holds them decides their fate, and a later run sees the result.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    now = now or timezone.now()
+    started = time.monotonic()
+    result = ExpiryResult()
+    due = Booking.objects.filter(
+        status=Status.AWAITING_PAYMENT, payment_expires_at__lte=now
+    ).order_by("payment_expires_at", "pk")
+    cursor: tuple[datetime, int] | None = None
+    while True:
+        page = due
+        if cursor is not None:
+            # Keyset pagination: never revisits a row, even one that was
+            # skipped because it was locked, so the loop always ends.
+            page = page.filter(
+                Q(payment_expires_at__gt=cursor[0])
+                | Q(payment_expires_at=cursor[0], pk__gt=cursor[1])
+            )
+        candidates = list(
+            page.values_list("pk", "availability_id", "payment_expires_at")[:batch_size]
+        )
+        if not candidates:
+            break
+        cursor = (candidates[-1][2], candidates[-1][0])
+        if dry_run:
+            result.expired += len(candidates)
+            continue
+        references = _expire_batch(candidates, now=now)
+        result.batches += 1
+        result.expired += len(references)
+        result.slots_released += len(references)
+        if keep_references:
+            result.expired_references.extend(references)
+        logger.debug(
+            "expiry batch %d: %d of %d candidates cancelled",
+            result.batches,
+            len(references),
+            len(candidates),
+        )
+    result.duration_seconds = time.monotonic() - started
+    logger.info(
+        "expire_unpaid_bookings: expired=%d slots_released=%d batches=%d "
+        "duration=%.3fs%s",
+        result.expired,
+        result.slots_released,
+        result.batches,
+        result.duration_seconds,
+        " (dry run)" if dry_run else "",
+    )
+    return result
+
+
+def _expire_batch(candidates: list[tuple], *, now: datetime) -> list[str]:
+    booking_ids = [pk for pk, _, _ in candidates]
+    slot_ids = sorted({slot_id for _, slot_id, _ in candidates})
+    with transaction.atomic():
+        locked_slot_ids = list(
+            Availability.objects.select_for_update(no_key=True, skip_locked=True)
+            .filter(pk__in=slot_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        # Re-checked under the lock: a booking verified or cancelled since
+        # the candidates were read no longer matches and is left alone.
+        bookings = list(
+            Booking.objects.select_for_update(no_key=True, skip_locked=True)
+            .filter(
+                pk__in=booking_ids,
+                availability_id__in=locked_slot_ids,
+                status=Status.AWAITING_PAYMENT,
+                payment_expires_at__lte=now,
+            )
+            .order_by("pk")
+            .values_list("pk", "availability_id", "reference")
+        )
+        if not bookings:
+            return []
+        expired_ids = [pk for pk, _, _ in bookings]
+        Booking.objects.filter(pk__in=expired_ids).update(
+            status=Status.CANCELLED,
+            cancel_reason=PAYMENT_TIMEOUT_REASON,
+            updated_at=now,
+        )
+        Availability.objects.filter(pk__in=[slot for _, slot, _ in bookings]).update(
+            is_booked=False, updated_at=now
+        )
+        BookingEvent.objects.bulk_create(
+            BookingEvent(
+                booking_id=pk,
+                from_status=Status.AWAITING_PAYMENT,
+                to_status=Status.CANCELLED,
+                source=Source.SYSTEM,
+                note=PAYMENT_TIMEOUT_NOTE,
+                created_at=now,
+            )
+            for pk in expired_ids
+        )
+    return [reference for _, _, reference in bookings]
+
+
+# --- slots --------------------------------------------------------------------
+
+
+def _check_slot_times(*, staff_id: int, start_time, end_time, exclude_pk=None):
+    if end_time <= start_time:
+        raise exceptions.InvalidSlotTimes()
+    overlapping = Availability.objects.filter(
+        staff_id=staff_id, start_time__lt=end_time, end_time__gt=start_time
+    )
+    if exclude_pk is not None:
+        overlapping = overlapping.exclude(pk=exclude_pk)
+    if overlapping.exists():
+        raise exceptions.SlotOverlap()
+
+
+def _lock_staff(*staff_ids: int) -> None:
+    list(
+        Staff.objects.select_for_update(no_key=True)
+        .filter(pk__in=sorted(set(staff_ids)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def availability_create(*, staff: Staff, start_time, end_time) -> Availability:
+    """Add a slot; the staff row lock makes the overlap check race-free."""
+    with transaction.atomic():
+        _lock_staff(staff.pk)
+        _check_slot_times(staff_id=staff.pk, start_time=start_time, end_time=end_time)
+        return Availability.objects.create(
+            staff=staff, start_time=start_time, end_time=end_time
+        )
+
+
+def availability_update(*, availability: Availability, changes: dict) -> Availability:
+    """Move a slot in time or to another staff member, unless a booking holds it."""
+    unknown = set(changes) - {"staff", "start_time", "end_time"}
+    if unknown:
+        raise ValueError(f"availability_update cannot change {sorted(unknown)}")
+    new_staff = changes.get("staff")
+    with transaction.atomic():
+        _lock_staff(availability.staff_id, *([new_staff.pk] if new_staff else []))
+        slot = _lock_availability(availability.pk)
+        staff_id = new_staff.pk if new_staff else slot.staff_id
+        start_time = changes.get("start_time", slot.start_time)
+        end_time = changes.get("end_time", slot.end_time)
+        moved = (staff_id, start_time, end_time) != (
+            slot.staff_id,
+            slot.start_time,
+            slot.end_time,
+        )
+        if not moved:
+            return slot
+        if slot.bookings.filter(status__in=ACTIVE_STATUSES).exists():
+            raise exceptions.SlotHasActiveBooking()
+        _check_slot_times(
+            staff_id=staff_id,
+            start_time=start_time,
+            end_time=end_time,
+            exclude_pk=slot.pk,
+        )
+        slot.staff_id, slot.start_time, slot.end_time = staff_id, start_time, end_time
+        slot.save(update_fields=["staff", "start_time", "end_time", "updated_at"])
+        return slot
+
+
+def availability_delete(*, availability: Availability) -> None:
+    """Delete a slot no active booking holds; cancelled bookings keep their history."""
+    with transaction.atomic():
+        slot = _lock_availability(availability.pk)
+        if slot.bookings.filter(status__in=ACTIVE_STATUSES).exists():
+            raise exceptions.SlotHasActiveBooking()
+        slot.delete()
+
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def availability_generate(
+    *,
+    staff: Staff,
+    first_day: date,
+    last_day: date,
+    day_start: dt_time,
+    day_end: dt_time,
+    every_minutes: int,
+    weekdays: frozenset[int] = frozenset(range(7)),
+) -> int:
+    """Create back-to-back slots of `every_minutes` on each chosen day.
+
+    Times are wall-clock times in BOOKING_TIMEZONE, so a 09:00 slot stays at
+    09:00 across a daylight-saving change. Slots that would overlap an
+    existing one are skipped, which makes a rerun create nothing. Returns the
+    number of slots created.
+    """
+    if every_minutes < 1:
+        raise ValueError("every_minutes must be at least 1")
+    zone = timezone.get_default_timezone()
+    length = timedelta(minutes=every_minutes)
+    created = 0
+    with transaction.atomic():
+        _lock_staff(staff.pk)
+        day = first_day
+        while day <= last_day:
+            if day.weekday() in weekdays:
+                start = datetime.combine(day, day_start, tzinfo=zone)
+                day_close = datetime.combine(day, day_end, tzinfo=zone)
+                while start + length <= day_close:
+                    end = start + length
+                    clash = Availability.objects.filter(
+                        staff=staff, start_time__lt=end, end_time__gt=start
+                    ).exists()
+                    if not clash:
+                        Availability.objects.create(
+                            staff=staff, start_time=start, end_time=end
+                        )
+                        created += 1
+                    start = end
+            day += timedelta(days=1)
+    return created

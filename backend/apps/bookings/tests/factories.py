@@ -1,0 +1,62 @@
+from datetime import timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from apps.availability.tests.factories import AvailabilityFactory
+from apps.bookings.models import ACTIVE_STATUSES, Booking
+from apps.services.tests.factories import ServiceFactory
+from apps.staff.tests.factories import StaffFactory
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+    is_staff = False
+
+
+class StaffUserFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"frontdesk{n}")
+    is_staff = True
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A booking written straight to the database, slot flag kept in step.
+
+    For states that are awkward to reach through the domain layer; tests of
+    behaviour create bookings with `services.booking_create` instead.
+    """
+
+    class Meta:
+        model = Booking
+        skip_postgeneration_save = True
+
+    service = factory.SubFactory(ServiceFactory)
+    availability = factory.SubFactory(AvailabilityFactory)
+    staff = factory.LazyAttribute(
+        lambda booking: booking.availability.staff
+        if booking.availability
+        else StaffFactory()
+    )
+    customer_name = factory.Sequence(lambda n: f"Guest {n}")
+    customer_email = factory.Sequence(lambda n: f"guest{n}@example.com")
+    customer_phone = "+351 912 345 678"
+    amount_due = factory.LazyAttribute(lambda booking: booking.service.price)
+    status = Booking.Status.AWAITING_PAYMENT
+    created_at = factory.LazyFunction(timezone.now)
+    payment_expires_at = factory.LazyAttribute(
+        lambda booking: booking.created_at + timedelta(minutes=30)
+    )
+
+    @factory.post_generation
+    def sync_slot(self, create, extracted, **kwargs):
+        if create and self.availability is not None:
+            self.availability.is_booked = self.status in ACTIVE_STATUSES
+            self.availability.save(update_fields=["is_booked"])

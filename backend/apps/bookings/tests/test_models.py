@@ -1,0 +1,134 @@
+"""Model-level rules: the transitions table, references, database constraints."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from apps.availability.tests.factories import AvailabilityFactory
+from apps.bookings.models import (
+    ACTIVE_STATUSES,
+    ALLOWED_TRANSITIONS,
+    REFERENCE_ALPHABET,
+    Booking,
+    generate_reference,
+)
+from apps.bookings.tests.factories import BookingFactory
+
+Status = Booking.Status
+
+
+def test_transition_table_is_the_plans():
+    assert ALLOWED_TRANSITIONS == {
+        Status.AWAITING_PAYMENT: {Status.CONFIRMED, Status.CANCELLED},
+        Status.CONFIRMED: {Status.COMPLETED, Status.CANCELLED},
+        Status.COMPLETED: set(),
+        Status.CANCELLED: set(),
+    }
+    assert set(ALLOWED_TRANSITIONS) == set(Status.values)
+
+
+@pytest.mark.parametrize("from_status", Status.values)
+@pytest.mark.parametrize("to_status", Status.values)
+def test_can_transition_to_follows_the_table(from_status, to_status):
+    booking = Booking(status=from_status)
+    assert booking.can_transition_to(to_status) == (
+        to_status in ALLOWED_TRANSITIONS[from_status]
+    )
+
+
+def test_final_and_active_statuses():
+    assert {s for s in Status.values if Booking(status=s).is_final} == {
+        Status.COMPLETED,
+        Status.CANCELLED,
+    }
+    assert set(ACTIVE_STATUSES) == set(Status.values) - {Status.CANCELLED}
+
+
+def test_reference_is_eight_unambiguous_characters():
+    references = {generate_reference() for _ in range(2000)}
+    assert len(references) == 2000
+    for reference in references:
+        assert len(reference) == 8
+        assert set(reference) <= set(REFERENCE_ALPHABET)
+    assert not set("0O1I") & set(REFERENCE_ALPHABET)
+
+
+@pytest.mark.django_db
+def test_reference_is_unique_in_the_database():
+    first = BookingFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BookingFactory(reference=first.reference)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("second_status", ACTIVE_STATUSES)
+def test_one_active_booking_per_slot_is_enforced_by_the_database(second_status):
+    first = BookingFactory(status=Status.CONFIRMED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BookingFactory(availability=first.availability, status=second_status)
+
+
+@pytest.mark.django_db
+def test_cancelled_bookings_do_not_count_against_the_slot():
+    slot = AvailabilityFactory()
+    BookingFactory(availability=slot, status=Status.CANCELLED)
+    BookingFactory(availability=slot, status=Status.CANCELLED)
+    active = BookingFactory(availability=slot, status=Status.AWAITING_PAYMENT)
+    assert slot.bookings.filter(status__in=ACTIVE_STATUSES).get() == active
+
+
+@pytest.mark.django_db
+def test_active_booking_must_have_a_slot():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BookingFactory(availability=None, status=Status.CONFIRMED)
+    assert BookingFactory(availability=None, status=Status.CANCELLED).pk
+
+
+@pytest.mark.django_db
+def test_slot_must_end_after_it_starts():
+    slot = AvailabilityFactory.build()
+    slot.staff.save()
+    slot.end_time = slot.start_time
+    with pytest.raises(IntegrityError), transaction.atomic():
+        slot.save()
+
+
+@pytest.mark.django_db
+def test_slot_start_is_unique_per_staff_member():
+    slot = AvailabilityFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AvailabilityFactory(
+            staff=slot.staff,
+            start_time=slot.start_time,
+            end_time=slot.end_time + timedelta(minutes=30),
+        )
+
+
+@pytest.mark.django_db
+@pytest.mark.postgresql_only
+def test_overlapping_slots_are_excluded_on_postgresql():
+    slot = AvailabilityFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AvailabilityFactory(
+            staff=slot.staff,
+            start_time=slot.start_time + timedelta(minutes=30),
+            end_time=slot.end_time + timedelta(minutes=30),
+        )
+    # Back to back is not an overlap.
+    AvailabilityFactory(
+        staff=slot.staff,
+        start_time=slot.end_time,
+        end_time=slot.end_time + timedelta(hours=1),
+    )
+    assert connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db
+def test_service_rejects_non_positive_duration_and_negative_price():
+    from apps.services.tests.factories import ServiceFactory
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServiceFactory(duration_minutes=0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServiceFactory(price=-1)

@@ -1,0 +1,22 @@
+from django.db import models
+
+
+class Staff(models.Model):
+    """A person who performs services and owns availability slots."""
+
+    name = models.CharField(max_length=120)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    services = models.ManyToManyField(
+        "services.Service", related_name="staff_members", blank=True
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "staff"
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,34 @@
+from rest_framework import serializers
+
+from apps.services.models import Service
+from apps.staff.models import Staff
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    services = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Service.objects.all(), required=False
+    )
+
+    class Meta:
+        model = Staff
+        fields = [
+            "id",
+            "name",
+            "email",
+            "phone",
+            "services",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class PublicStaffSerializer(serializers.ModelSerializer):
+    """What guests may see of a staff member: never their contact details."""
+
+    services = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Staff
+        fields = ["id", "name", "services"]

@@ -1,0 +1,120 @@
+"""HTTP plumbing shared by every app: pagination, permissions, error bodies."""
+
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import permissions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from apps.bookings.exceptions import BookingDomainError
+
+logger = logging.getLogger("apps.api")
+
+
+class StandardPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class IsStaffOrReadOnly(permissions.BasePermission):
+    """Anyone may read (the view narrows what guests see); staff may write."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return bool(request.user and request.user.is_staff)
+
+
+def is_staff_request(request) -> bool:
+    return bool(
+        request.user and request.user.is_authenticated and request.user.is_staff
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error body every endpoint returns."""
+
+    code = serializers.CharField(help_text="Stable machine-readable error code.")
+    detail = serializers.CharField(help_text="Human-readable explanation.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Field name to messages, for invalid input (400).",
+    )
+
+
+def _error_body(code: str, detail: str, errors: dict | None = None) -> dict:
+    body = {"code": code, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _flatten_validation_errors(detail) -> dict:
+    if isinstance(detail, dict):
+        return {
+            name: [str(message) for message in _as_list(messages)]
+            for name, messages in detail.items()
+        }
+    return {"non_field_errors": [str(message) for message in _as_list(detail)]}
+
+
+def _as_list(messages) -> list:
+    if isinstance(messages, dict):
+        return [f"{key}: {value}" for key, value in messages.items()]
+    return messages if isinstance(messages, list) else [messages]
+
+
+def exception_handler(exc, context):
+    """Render domain errors and DRF errors as `{"code", "detail", "errors"?}`."""
+    if isinstance(exc, BookingDomainError):
+        errors = {exc.field: [exc.detail]} if exc.status_code == 400 else None
+        return Response(
+            _error_body(exc.code, exc.detail, errors), status=exc.status_code
+        )
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        return Response(
+            _error_body(
+                "in_use",
+                "Other records still refer to this one; deactivate it instead.",
+            ),
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, IntegrityError):
+        # The domain layer checks every rule before writing, so this is a race
+        # the database caught for us: report a conflict, keep the evidence.
+        logger.warning("integrity error reached the API: %s", exc)
+        return Response(
+            _error_body("conflict", "The request conflicts with existing data."),
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, ObjectDoesNotExist):
+        # A row deleted between the view's lookup and the domain call.
+        exc = Http404()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, drf_exceptions.ValidationError):
+        response.data = _error_body(
+            "invalid",
+            "The request has invalid fields.",
+            _flatten_validation_errors(exc.detail),
+        )
+        return response
+    if isinstance(exc, Http404):
+        response.data = _error_body("not_found", "Not found.")
+        return response
+    detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+    code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+    response.data = _error_body(str(code), str(detail))
+    if response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        response.data["code"] = "method_not_allowed"
+    return response

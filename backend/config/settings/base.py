@@ -1,0 +1,183 @@
+"""Settings shared by every environment; dev, test and prod override a few."""
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env, env_bool, env_int, env_list
+
+BACKEND_DIR = Path(__file__).resolve().parent.parent.parent
+PROJECT_DIR = BACKEND_DIR.parent
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", "")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "apps.services",
+    "apps.staff",
+    "apps.availability",
+    "apps.bookings",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def database_from_url(url: str) -> dict:
+    """Parse DATABASE_URL and add the options each engine needs for safe writes."""
+    config = dj_database_url.parse(url)
+    engine = config["ENGINE"]
+    if engine == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            # BEGIN IMMEDIATE takes the write lock at the start of every
+            # transaction, so concurrent writers queue (for up to `timeout`
+            # seconds) instead of failing with "database is locked" mid-way.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    elif engine == "django.db.backends.postgresql":
+        config["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60, minimum=0)
+        # A persistent connection that died while idle is replaced before use,
+        # so the app recovers from a database restart without restarting.
+        config["CONN_HEALTH_CHECKS"] = True
+    else:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must point at SQLite or PostgreSQL, not {engine}."
+        )
+    return config
+
+
+DATABASES = {
+    "default": database_from_url(
+        env("DATABASE_URL", f"sqlite:///{PROJECT_DIR / 'db.sqlite3'}")
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator"
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# The business runs in one timezone: calendar dates in the API and slot
+# generation are read in it, and datetimes are rendered with its offset.
+BOOKING_TIMEZONE = env("BOOKING_TIMEZONE", "Europe/Lisbon")
+try:
+    ZoneInfo(BOOKING_TIMEZONE)
+except (ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"BOOKING_TIMEZONE {BOOKING_TIMEZONE!r} is not an IANA timezone name."
+    ) from None
+USE_TZ = True
+TIME_ZONE = BOOKING_TIMEZONE
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+
+BOOKING_PAYMENT_TIMEOUT_MINUTES = env_int(
+    "BOOKING_PAYMENT_TIMEOUT_MINUTES", 30, minimum=1
+)
+BOOKING_CURRENCY = env("BOOKING_CURRENCY", "EUR")
+BOOKING_PAYMENT_INSTRUCTIONS = env(
+    "BOOKING_PAYMENT_INSTRUCTIONS",
+    "Pay by bank transfer and quote your booking reference. "
+    "Your slot is held until the deadline; unpaid bookings are cancelled.",
+)
+
+STATIC_URL = "static/"
+STATIC_ROOT = PROJECT_DIR / "staticfiles"
+
+REST_FRAMEWORK = {
+    # Token first: an anonymous request then gets 401 with a WWW-Authenticate
+    # header rather than session auth's bare 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "common.api.StandardPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
+    "DATETIME_FORMAT": "iso-8601",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Doceamor Booking API",
+    "DESCRIPTION": (
+        "Guests list services and free slots and create bookings that await an "
+        "offline payment; staff verify payments, complete and cancel bookings."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "apps.bookings.models.Booking.Status",
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "apps": {
+            "handlers": ["console"],
+            "level": env("BOOKING_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
+    },
+}

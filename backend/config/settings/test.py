@@ -1,0 +1,15 @@
+"""Test settings: fast hashing, a file-backed SQLite test database."""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, PROJECT_DIR
+
+SECRET_KEY = "test-only-secret-key"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+BOOKING_DEMO_STAFF_USER = False
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not Django's default in-memory database, so that the threads of
+    # the concurrency tests share one database and really contend for locks.
+    DATABASES["default"]["TEST"] = {"NAME": str(PROJECT_DIR / "test_db.sqlite3")}

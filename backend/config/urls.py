@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from apps.availability.views import AvailabilityViewSet
+from apps.bookings.urls import router as bookings_router
+from apps.services.views import ServiceViewSet
+from apps.staff.views import StaffViewSet
+
+router = DefaultRouter()
+router.register("services", ServiceViewSet, basename="service")
+router.register("staff", StaffViewSet, basename="staff")
+router.register("availability", AvailabilityViewSet, basename="availability")
+router.registry.extend(bookings_router.registry)
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api-auth/", include("rest_framework.urls")),
+]

@@ -1,0 +1,76 @@
+"""Fixtures shared by every app's tests."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from apps.availability.tests.factories import AvailabilityFactory
+from apps.bookings.tests.factories import StaffUserFactory, UserFactory
+from apps.services.tests.factories import ServiceFactory
+from apps.staff.tests.factories import StaffFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgresql = connection.vendor == "postgresql"
+    for item in items:
+        if item.get_closest_marker("postgresql_only") and not on_postgresql:
+            item.add_marker(
+                pytest.mark.skip(reason="needs PostgreSQL; set DATABASE_URL")
+            )
+
+
+@pytest.fixture
+def service(db):
+    return ServiceFactory(duration_minutes=60)
+
+
+@pytest.fixture
+def staff_member(db, service):
+    return StaffFactory(services=[service])
+
+
+@pytest.fixture
+def slot(db, staff_member):
+    """A free, one-hour slot tomorrow of a staff member offering `service`."""
+    start = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    return AvailabilityFactory(
+        staff=staff_member, start_time=start, end_time=start + timedelta(hours=1)
+    )
+
+
+@pytest.fixture
+def guest_payload(service, slot):
+    return {
+        "service": service.pk,
+        "availability": slot.pk,
+        "customer_name": "Joana Silva",
+        "customer_email": "joana@example.com",
+        "customer_phone": "+351 912 345 678",
+    }
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def staff_user(db):
+    return StaffUserFactory()
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    client = APIClient()
+    client.force_authenticate(staff_user)
+    return client
+
+
+@pytest.fixture
+def user_client(db):
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+    return client
