@@ -96,6 +96,13 @@ class BookingViewSet(
         return bookings
 
     def get_serializer_class(self):
+        # Input serializers here give the browsable API the right forms.
+        if self.action == "create":
+            return BookingCreateSerializer
+        if self.action == "cancel":
+            return BookingCancelSerializer
+        if self.request is not None and self.request.method in ("PUT", "PATCH"):
+            return BookingUpdateSerializer
         if self.action == "list":
             return BookingSerializer
         return BookingDetailSerializer

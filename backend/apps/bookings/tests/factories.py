@@ -14,11 +14,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+    password = factory.django.Password("pass-word-123")
     is_staff = False
 
 
@@ -41,9 +40,9 @@ class BookingFactory(factory.django.DjangoModelFactory):
     service = factory.SubFactory(ServiceFactory)
     availability = factory.SubFactory(AvailabilityFactory)
     staff = factory.LazyAttribute(
-        lambda booking: booking.availability.staff
-        if booking.availability
-        else StaffFactory()
+        lambda booking: (
+            booking.availability.staff if booking.availability else StaffFactory()
+        )
     )
     customer_name = factory.Sequence(lambda n: f"Guest {n}")
     customer_email = factory.Sequence(lambda n: f"guest{n}@example.com")

@@ -139,9 +139,7 @@ def test_create_after_cancellation_rebooks_the_slot(service, slot, staff_user):
     ],
     ids=["inactive_service", "inactive_staff", "not_offered", "too_short", "past"],
 )  # fmt: skip
-def test_create_rechecks_every_rule_inside_the_transaction(
-    service, slot, setup, error
-):
+def test_create_rechecks_every_rule_inside_the_transaction(service, slot, setup, error):
     # The caller's objects are stale: the domain layer must read fresh rows.
     setup(service, slot)
     with pytest.raises(error) as caught:
@@ -224,9 +222,7 @@ def test_cancel_releases_the_slot_and_keeps_the_reason(service, slot, staff_user
 def test_cancel_is_refused_once_the_slot_has_started(service, slot, staff_user):
     booking = booking_in(Status.CONFIRMED, service, slot, staff_user)
     with pytest.raises(exceptions.BookingAlreadyStarted):
-        services.booking_cancel(
-            booking=booking, actor=staff_user, now=slot.start_time
-        )
+        services.booking_cancel(booking=booking, actor=staff_user, now=slot.start_time)
     booking.refresh_from_db()
     assert booking.status == Status.CONFIRMED
 
@@ -306,7 +302,11 @@ def test_expiry_cancels_only_unpaid_bookings_past_their_deadline(service, staff_
         paid.pk: Status.CONFIRMED,
     }
     event = expired.events.last()
-    assert (event.source, event.note, event.actor) == ("system", "payment timeout", None)
+    assert (event.source, event.note, event.actor) == (
+        "system",
+        "payment timeout",
+        None,
+    )
     assert_is_booked_invariant()
     assert services.bookings_expire_unpaid(now=now).expired == 0
 

@@ -1,0 +1,142 @@
+"""Input validation and output shape of the booking serializers."""
+
+import pytest
+from django.test import override_settings
+
+from apps.bookings import services
+from apps.bookings.models import Booking
+from apps.bookings.serializers import (
+    BookingCreateSerializer,
+    BookingSerializer,
+    BookingUpdateSerializer,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+351 912 345 678",
+        "912345678",
+        "(21) 555-0100",
+        "+1.415.555.0100",
+        " 2125550100 ",
+    ],
+)
+def test_phone_numbers_people_type_are_accepted(guest_payload, phone):
+    serializer = BookingCreateSerializer(
+        data={**guest_payload, "customer_phone": phone}
+    )
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data["customer_phone"] == phone.strip()
+
+
+@pytest.mark.parametrize(
+    "phone", ["", "123456", "1234567890123456", "call me", "+351 912 abc 678", "++351"]
+)
+def test_bad_phone_numbers_are_field_errors(guest_payload, phone):
+    serializer = BookingCreateSerializer(
+        data={**guest_payload, "customer_phone": phone}
+    )
+    assert not serializer.is_valid()
+    assert list(serializer.errors) == ["customer_phone"]
+
+
+@pytest.mark.parametrize(
+    "missing", ["service", "availability", "customer_name", "customer_email",
+                "customer_phone"]
+)  # fmt: skip
+def test_required_fields(guest_payload, missing):
+    del guest_payload[missing]
+    serializer = BookingCreateSerializer(data=guest_payload)
+    assert not serializer.is_valid()
+    assert missing in serializer.errors
+
+
+def test_malformed_email_and_unknown_ids_are_field_errors(guest_payload):
+    serializer = BookingCreateSerializer(
+        data={
+            **guest_payload,
+            "customer_email": "not-an-email",
+            "service": 999999,
+            "availability": "abc",
+        }
+    )
+    assert not serializer.is_valid()
+    assert set(serializer.errors) == {"customer_email", "service", "availability"}
+
+
+def test_status_payment_and_audit_fields_are_not_accepted(guest_payload, staff_user):
+    serializer = BookingCreateSerializer(
+        data={
+            **guest_payload,
+            "status": "confirmed",
+            "payment_expires_at": "2099-01-01T00:00:00Z",
+            "payment_verified_at": "2020-01-01T00:00:00Z",
+            "payment_verified_by": staff_user.pk,
+            "reference": "AAAAAAAA",
+            "amount_due": "0.01",
+        }
+    )
+    assert serializer.is_valid(), serializer.errors
+    assert set(serializer.validated_data) == {
+        "service",
+        "availability",
+        "customer_name",
+        "customer_email",
+        "customer_phone",
+    }
+
+
+def test_update_serializer_only_knows_contact_fields_and_status():
+    serializer = BookingUpdateSerializer(
+        data={"notes": "x", "status": "confirmed", "payment_verified_at": "2020-01-01"},
+        partial=True,
+    )
+    assert serializer.is_valid(), serializer.errors
+    assert set(serializer.validated_data) == {"notes", "status"}
+    assert not BookingUpdateSerializer(
+        data={"status": "pending"}, partial=True
+    ).is_valid()
+
+
+@override_settings(
+    BOOKING_CURRENCY="CHF", BOOKING_PAYMENT_INSTRUCTIONS="IBAN CH00 0000, thank you."
+)
+def test_payment_instructions_while_awaiting_payment(service, slot, staff_user):
+    booking = services.booking_create(
+        service=service,
+        availability=slot,
+        customer_name="Joana",
+        customer_email="j@example.com",
+        customer_phone="912345678",
+    )
+    data = BookingSerializer(booking).data
+    assert data["status"] == "awaiting_payment"
+    assert data["payment_instructions"] == {
+        "amount": str(service.price),
+        "currency": "CHF",
+        "reference": booking.reference,
+        "pay_by": data["payment_expires_at"],
+        "instructions": "IBAN CH00 0000, thank you.",
+    }
+    confirmed = services.booking_verify_payment(booking=booking, actor=staff_user)
+    data = BookingSerializer(confirmed).data
+    assert data["payment_instructions"] is None
+    assert data["payment_verified_by"] == staff_user.username
+
+
+@override_settings(TIME_ZONE="America/New_York")
+def test_datetimes_render_with_the_business_timezone_offset(service, slot):
+    booking = services.booking_create(
+        service=service,
+        availability=slot,
+        customer_name="Joana",
+        customer_email="j@example.com",
+        customer_phone="912345678",
+    )
+    data = BookingSerializer(Booking.objects.get(pk=booking.pk)).data
+    for name in ("start_time", "end_time", "payment_expires_at", "created_at"):
+        # New York is UTC-5 in winter and UTC-4 in summer.
+        assert data[name][-6:] in {"-05:00", "-04:00"}, data[name]
