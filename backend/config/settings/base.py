@@ -88,7 +88,8 @@ def database_from_url(url: str) -> dict:
 
 DATABASES = {
     "default": database_from_url(
-        env("DATABASE_URL", f"sqlite:///{PROJECT_DIR / 'db.sqlite3'}")
+        # An empty DATABASE_URL counts as unset.
+        env("DATABASE_URL", "") or f"sqlite:///{PROJECT_DIR / 'db.sqlite3'}"
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -181,3 +182,23 @@ LOGGING = {
         },
     },
 }
+
+# Phase 2 (optional): Celery beat runs the expiry job instead of cron. Off
+# unless a broker is configured; the cron path never needs it.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "")
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", "") or None
+CELERY_TIMEZONE = BOOKING_TIMEZONE
+CELERY_TASK_ALWAYS_EAGER = False
+BOOKING_EXPIRY_INTERVAL_SECONDS = env_int(
+    "BOOKING_EXPIRY_INTERVAL_SECONDS", 120, minimum=10
+)
+CELERY_BEAT_SCHEDULE = (
+    {
+        "expire-unpaid-bookings": {
+            "task": "bookings.expire_unpaid_bookings",
+            "schedule": BOOKING_EXPIRY_INTERVAL_SECONDS,
+        }
+    }
+    if CELERY_BROKER_URL
+    else {}
+)
