@@ -1,11 +1,12 @@
 """HTTP plumbing shared by every app: pagination, permissions, error bodies."""
 
 import logging
+import sys
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -72,12 +73,31 @@ def _as_list(messages) -> list:
     return messages if isinstance(messages, list) else [messages]
 
 
+DATABASE_UNAVAILABLE = _error_body(
+    "database_unavailable",
+    "The service is briefly unavailable. Please try again in a few seconds.",
+)
+DATABASE_RETRY_AFTER = "5"
+
+
 def exception_handler(exc, context):
     """Render domain errors and DRF errors as `{"code", "detail", "errors"?}`."""
     if isinstance(exc, BookingDomainError):
         errors = {exc.field: [exc.detail]} if exc.status_code == 400 else None
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         return Response(
-            _error_body(exc.code, exc.detail, errors), status=exc.status_code
+            _error_body(exc.code, exc.detail, errors),
+            status=exc.status_code,
+            headers=headers,
+        )
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is down, restarting, or too busy: nothing was written
+        # (the transaction rolled back), so the client may simply retry.
+        logger.error("database unavailable: %s", exc)
+        return Response(
+            DATABASE_UNAVAILABLE,
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": DATABASE_RETRY_AFTER},
         )
     if isinstance(exc, (ProtectedError, RestrictedError)):
         return Response(
@@ -118,3 +138,25 @@ def exception_handler(exc, context):
     if response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
         response.data["code"] = "method_not_allowed"
     return response
+
+
+def not_found(request, exception=None):
+    """Django's handler404: unknown URLs get the API's JSON error body."""
+    return JsonResponse(_error_body("not_found", "Not found."), status=404)
+
+
+def server_error(request, *args, **kwargs):
+    """Django's handler500: a JSON body, never a stack trace.
+
+    Reached by errors outside DRF's handler (middleware, non-API views).
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return JsonResponse(
+            DATABASE_UNAVAILABLE,
+            status=503,
+            headers={"Retry-After": DATABASE_RETRY_AFTER},
+        )
+    return JsonResponse(
+        _error_body("server_error", "Something went wrong on our side."), status=500
+    )

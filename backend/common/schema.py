@@ -1,19 +1,36 @@
-"""Error responses shared by the OpenAPI descriptions of the endpoints."""
+"""OpenAPI generation: every operation documents the errors it can return."""
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
 from common.api import ErrorSerializer
 
-
-def error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=description)
-
-
-INVALID = {400: error("Invalid input; `errors` lists the fields.")}
-AUTH = {
-    401: error("Not authenticated."),
-    403: error("Authenticated but not a staff user."),
+# Any request may carry a bad token (401), fail a CSRF check on a logged-in
+# session (403), hit an unknown id or page (404), send a bad query parameter
+# or body (400), or meet the database restarting or a held lock (503).
+COMMON_ERRORS = {
+    "400": "Invalid input or query parameters; `errors` lists the fields.",
+    "401": "Not authenticated, or a wrong token.",
+    "403": "Not allowed: not a staff user, or a failed CSRF check.",
+    "404": "No such object or page.",
+    "503": "Briefly unavailable (database busy or restarting); retry after "
+    "the `Retry-After` header's seconds.",
 }
-NOT_FOUND = {404: error("No such object.")}
-CONFLICT = {409: error("The current state does not allow this; see `code`.")}
-STAFF_WRITE_ERRORS = {**INVALID, **AUTH, **NOT_FOUND, **CONFLICT}
+WRITE_ERRORS = {
+    "409": "The current state does not allow this; see `code`.",
+}
+
+
+class ErrorDocumentingAutoSchema(AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction=direction)
+        errors = dict(COMMON_ERRORS)
+        if self.method not in ("GET", "HEAD", "OPTIONS"):
+            errors.update(WRITE_ERRORS)
+        for status_code, description in errors.items():
+            if status_code not in responses:
+                responses[status_code] = self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, description=description),
+                    status_code,
+                )
+        return responses

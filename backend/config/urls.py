@@ -21,3 +21,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api-auth/", include("rest_framework.urls")),
 ]
+
+handler404 = "common.api.not_found"
+handler500 = "common.api.server_error"

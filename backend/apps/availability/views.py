@@ -11,7 +11,6 @@ from apps.availability.serializers import (
 from apps.bookings import services
 from apps.bookings.selectors import availability_bookable, availability_list
 from common.api import IsStaffOrReadOnly, is_staff_request
-from common.schema import STAFF_WRITE_ERRORS
 
 
 def bookable_slots_for(request):
@@ -31,12 +30,6 @@ def bookable_slots_for(request):
         "and may filter by `service`, `staff`, `date`. Staff get every slot and "
         "may filter by `service`, `staff`, `date`, `is_booked`."
     ),
-    create=extend_schema(responses={201: AvailabilitySerializer, **STAFF_WRITE_ERRORS}),
-    update=extend_schema(responses={200: AvailabilitySerializer, **STAFF_WRITE_ERRORS}),
-    partial_update=extend_schema(
-        responses={200: AvailabilitySerializer, **STAFF_WRITE_ERRORS}
-    ),
-    destroy=extend_schema(responses={204: None, **STAFF_WRITE_ERRORS}),
 )
 class AvailabilityViewSet(viewsets.ModelViewSet):
     """Time slots of staff members that bookings take."""

@@ -12,6 +12,7 @@ class BookingDomainError(Exception):
     code = "conflict"
     default_detail = "The request conflicts with the current state."
     field: str | None = None
+    retry_after: int | None = None  # seconds, sent as Retry-After
 
     def __init__(self, detail: str | None = None, *, field: str | None = None):
         self.detail = detail or self.default_detail
@@ -103,3 +104,14 @@ class SlotHasActiveBooking(BookingDomainError):
         "This slot holds an active booking; cancel the booking before moving "
         "or deleting the slot."
     )
+
+
+# 503: try again shortly.
+class LockTimeout(BookingDomainError):
+    status_code = 503
+    code = "lock_timeout"
+    default_detail = (
+        "The booking is being changed by another request right now. "
+        "Please try again in a moment."
+    )
+    retry_after = 2

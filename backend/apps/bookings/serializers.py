@@ -70,7 +70,9 @@ class PaymentInstructionsSerializer(serializers.Serializer):
 
 
 class BookingEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = BookingEvent
@@ -91,7 +93,7 @@ class BookingSerializer(serializers.ModelSerializer):
     )
     currency = serializers.SerializerMethodField()
     payment_verified_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     payment_instructions = serializers.SerializerMethodField()
 

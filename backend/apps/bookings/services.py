@@ -7,7 +7,9 @@ rules live in one place. Each transition has the same shape:
 2. lock the rows it touches with `select_for_update()`, always in the same
    order (staff, then slot, then booking) so that two writers never wait for
    each other in a cycle;
-3. re-read and re-check the state under the lock against `ALLOWED_TRANSITIONS`;
+3. read the clock, then re-read and re-check the state under the lock
+   against `ALLOWED_TRANSITIONS` (a clock read before the lock would let a
+   transition that waited be stamped before the one it waited for);
 4. change it, keep `Availability.is_booked` in step, and write one
    `BookingEvent`.
 
@@ -18,12 +20,14 @@ locks are no-ops, and the IMMEDIATE transactions serialise writers instead.
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -54,6 +58,29 @@ def payment_deadline(created_at: datetime) -> datetime:
 
 
 # --- locking helpers ------------------------------------------------------
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """`transaction.atomic()` whose lock waits are bounded on PostgreSQL.
+
+    A request that cannot get its rows within BOOKING_LOCK_TIMEOUT_SECONDS
+    gets LockTimeout (503, retry shortly) instead of hanging a worker; the
+    transaction is rolled back whole either way.
+    """
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT set_config('lock_timeout', %s, true)",
+                        [f"{settings.BOOKING_LOCK_TIMEOUT_SECONDS * 1000:.0f}ms"],
+                    )
+            yield
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+            raise exceptions.LockTimeout() from error
+        raise
 
 
 def _lock_availability(availability_id: int) -> Availability:
@@ -137,9 +164,13 @@ def booking_create(
 
     Returns the booking in `awaiting_payment`, with its payment deadline.
     """
-    now = now or timezone.now()
-    with transaction.atomic():
-        slot = _lock_availability(availability.pk)
+    with write_transaction():
+        try:
+            slot = _lock_availability(availability.pk)
+        except Availability.DoesNotExist:
+            # Deleted by staff after the request was validated.
+            raise exceptions.SlotUnavailable() from None
+        now = now or timezone.now()  # after the lock: see the module docstring
         service = Service.objects.get(pk=service.pk)
         if staff is not None and staff.pk != slot.staff_id:
             raise exceptions.StaffMismatch()
@@ -257,9 +288,9 @@ def booking_verify_payment(
     *, booking: Booking, actor, source: str = Source.STAFF, now: datetime | None = None
 ) -> Booking:
     """Record that staff saw the payment: `awaiting_payment` -> `confirmed`."""
-    now = now or timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         booking = _lock_booking(booking.pk)
+        now = now or timezone.now()
         _verify_payment_locked(booking, actor=actor, source=source, now=now)
     return booking
 
@@ -273,9 +304,9 @@ def booking_cancel(
     now: datetime | None = None,
 ) -> Booking:
     """Cancel a booking before its slot starts, and free the slot."""
-    now = now or timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         booking = _lock_booking(booking.pk)
+        now = now or timezone.now()
         _cancel_locked(
             booking, actor=actor, source=source, reason=reason, note="", now=now
         )
@@ -286,9 +317,9 @@ def booking_complete(
     *, booking: Booking, actor, source: str = Source.STAFF, now: datetime | None = None
 ) -> Booking:
     """Mark a confirmed booking as done; from here on it is immutable."""
-    now = now or timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         booking = _lock_booking(booking.pk)
+        now = now or timezone.now()
         _complete_locked(booking, actor=actor, source=source, now=now)
     return booking
 
@@ -305,12 +336,12 @@ def booking_update(
 
     Completed bookings cannot be edited at all.
     """
-    now = now or timezone.now()
     unknown = set(changes) - set(BOOKING_CONTACT_FIELDS) - {"status"}
     if unknown:
         raise ValueError(f"booking_update cannot change {sorted(unknown)}")
-    with transaction.atomic():
+    with write_transaction():
         booking = _lock_booking(booking.pk)
+        now = now or timezone.now()
         if booking.status == Status.COMPLETED:
             raise exceptions.BookingImmutable()
         changed = [
@@ -343,7 +374,7 @@ def _apply_status_change(booking: Booking, new_status: str, *, actor, source, no
 
 def booking_delete(*, booking: Booking, actor) -> None:
     """Delete a booking that is not completed, freeing its slot in one transaction."""
-    with transaction.atomic():
+    with write_transaction():
         booking = _lock_booking(booking.pk)
         if booking.status == Status.COMPLETED:
             raise exceptions.BookingImmutable()
@@ -438,7 +469,7 @@ def bookings_expire_unpaid(
 def _expire_batch(candidates: list[tuple], *, now: datetime) -> list[str]:
     booking_ids = [pk for pk, _, _ in candidates]
     slot_ids = sorted({slot_id for _, slot_id, _ in candidates})
-    with transaction.atomic():
+    with write_transaction():
         locked_slot_ids = list(
             Availability.objects.select_for_update(no_key=True, skip_locked=True)
             .filter(pk__in=slot_ids)
@@ -509,7 +540,7 @@ def _lock_staff(*staff_ids: int) -> None:
 
 def availability_create(*, staff: Staff, start_time, end_time) -> Availability:
     """Add a slot; the staff row lock makes the overlap check race-free."""
-    with transaction.atomic():
+    with write_transaction():
         _lock_staff(staff.pk)
         _check_slot_times(staff_id=staff.pk, start_time=start_time, end_time=end_time)
         return Availability.objects.create(
@@ -523,7 +554,7 @@ def availability_update(*, availability: Availability, changes: dict) -> Availab
     if unknown:
         raise ValueError(f"availability_update cannot change {sorted(unknown)}")
     new_staff = changes.get("staff")
-    with transaction.atomic():
+    with write_transaction():
         _lock_staff(availability.staff_id, *([new_staff.pk] if new_staff else []))
         slot = _lock_availability(availability.pk)
         staff_id = new_staff.pk if new_staff else slot.staff_id
@@ -551,7 +582,7 @@ def availability_update(*, availability: Availability, changes: dict) -> Availab
 
 def availability_delete(*, availability: Availability) -> None:
     """Delete a slot no active booking holds; cancelled bookings keep their history."""
-    with transaction.atomic():
+    with write_transaction():
         slot = _lock_availability(availability.pk)
         if slot.bookings.filter(status__in=ACTIVE_STATUSES).exists():
             raise exceptions.SlotHasActiveBooking()
@@ -583,7 +614,7 @@ def availability_generate(
     zone = timezone.get_default_timezone()
     length = timedelta(minutes=every_minutes)
     created = 0
-    with transaction.atomic():
+    with write_transaction():
         _lock_staff(staff.pk)
         day = first_day
         while day <= last_day:

@@ -18,14 +18,6 @@ from apps.bookings.serializers import (
     BookingSerializer,
     BookingUpdateSerializer,
 )
-from common.schema import AUTH, CONFLICT, INVALID, NOT_FOUND, STAFF_WRITE_ERRORS
-
-STAFF_TRANSITION_RESPONSES = {
-    200: BookingDetailSerializer,
-    **AUTH,
-    **NOT_FOUND,
-    **CONFLICT,
-}
 
 
 def _source_for(user) -> str:
@@ -38,24 +30,24 @@ def _source_for(user) -> str:
     list=extend_schema(
         description="Staff only. Filter by `status`, `service`, `staff`, `date`; "
         "sort with `ordering`.",
-        responses={200: BookingSerializer(many=True), **AUTH},
+        responses=BookingSerializer(many=True),
     ),
     retrieve=extend_schema(
         description="Staff only. The booking with its audit events.",
-        responses={200: BookingDetailSerializer, **AUTH, **NOT_FOUND},
+        responses=BookingDetailSerializer,
     ),
     update=extend_schema(
         request=BookingUpdateSerializer,
-        responses={200: BookingDetailSerializer, **STAFF_WRITE_ERRORS},
+        responses=BookingDetailSerializer,
     ),
     partial_update=extend_schema(
         request=BookingUpdateSerializer,
-        responses={200: BookingDetailSerializer, **STAFF_WRITE_ERRORS},
+        responses=BookingDetailSerializer,
     ),
     destroy=extend_schema(
         description="Staff only. Deletes the booking and frees its slot; "
         "completed bookings cannot be deleted (409).",
-        responses={204: None, **AUTH, **NOT_FOUND, **CONFLICT},
+        responses={204: None},
     ),
 )
 class BookingViewSet(
@@ -114,7 +106,7 @@ class BookingViewSet(
 
     @extend_schema(
         request=BookingCreateSerializer,
-        responses={201: BookingSerializer, **INVALID, **CONFLICT},
+        responses={201: BookingSerializer},
         description="Book a slot. The booking awaits payment until "
         "`payment_expires_at`; `payment_instructions` says how to pay. "
         "409 `slot_unavailable` means someone else was faster: refresh the slots.",
@@ -147,7 +139,7 @@ class BookingViewSet(
 
     @extend_schema(
         request=None,
-        responses=STAFF_TRANSITION_RESPONSES,
+        responses=BookingDetailSerializer,
         description="Staff only. `awaiting_payment` -> `confirmed`, recording "
         "who verified the payment and when.",
     )
@@ -160,7 +152,7 @@ class BookingViewSet(
 
     @extend_schema(
         request=BookingCancelSerializer,
-        responses={**STAFF_TRANSITION_RESPONSES, **INVALID},
+        responses=BookingDetailSerializer,
         description="Staff only. Cancels an `awaiting_payment` or `confirmed` "
         "booking before its slot starts and frees the slot.",
     )
@@ -177,7 +169,7 @@ class BookingViewSet(
 
     @extend_schema(
         request=None,
-        responses=STAFF_TRANSITION_RESPONSES,
+        responses=BookingDetailSerializer,
         description="Staff only. `confirmed` -> `completed`; final and immutable.",
     )
     @action(detail=True, methods=["post"])
@@ -189,7 +181,7 @@ class BookingViewSet(
 
     @extend_schema(
         parameters=[BookableSlotQuerySerializer],
-        responses={200: BookableSlotSerializer(many=True), **INVALID},
+        responses=BookableSlotSerializer(many=True),
         description="Bookable slots, earliest first: in the future, free, their "
         "staff member active; with `service`, only slots of staff offering it "
         "and long enough for it. `date` is a day in the business timezone.",

@@ -4,7 +4,6 @@ from rest_framework import viewsets
 from apps.bookings.selectors import service_list
 from apps.services.serializers import PublicServiceSerializer, ServiceSerializer
 from common.api import IsStaffOrReadOnly, is_staff_request
-from common.schema import STAFF_WRITE_ERRORS
 
 
 @extend_schema_view(
@@ -12,12 +11,6 @@ from common.schema import STAFF_WRITE_ERRORS
         description="Active services for guests; staff also see inactive ones "
         "and may filter by `is_active`."
     ),
-    create=extend_schema(responses={201: ServiceSerializer, **STAFF_WRITE_ERRORS}),
-    update=extend_schema(responses={200: ServiceSerializer, **STAFF_WRITE_ERRORS}),
-    partial_update=extend_schema(
-        responses={200: ServiceSerializer, **STAFF_WRITE_ERRORS}
-    ),
-    destroy=extend_schema(responses={204: None, **STAFF_WRITE_ERRORS}),
 )
 class ServiceViewSet(viewsets.ModelViewSet):
     """Services guests can book; staff manage them."""

@@ -4,7 +4,6 @@ from rest_framework import viewsets
 from apps.bookings.selectors import staff_list
 from apps.staff.serializers import PublicStaffSerializer, StaffSerializer
 from common.api import IsStaffOrReadOnly, is_staff_request
-from common.schema import STAFF_WRITE_ERRORS
 
 
 @extend_schema_view(
@@ -12,12 +11,6 @@ from common.schema import STAFF_WRITE_ERRORS
         description="Active staff with public fields for guests; staff see "
         "everyone with contact details and may filter by `is_active`."
     ),
-    create=extend_schema(responses={201: StaffSerializer, **STAFF_WRITE_ERRORS}),
-    update=extend_schema(responses={200: StaffSerializer, **STAFF_WRITE_ERRORS}),
-    partial_update=extend_schema(
-        responses={200: StaffSerializer, **STAFF_WRITE_ERRORS}
-    ),
-    destroy=extend_schema(responses={204: None, **STAFF_WRITE_ERRORS}),
 )
 class StaffViewSet(viewsets.ModelViewSet):
     """The people who perform services."""

@@ -121,6 +121,9 @@ USE_I18N = True
 BOOKING_PAYMENT_TIMEOUT_MINUTES = env_int(
     "BOOKING_PAYMENT_TIMEOUT_MINUTES", 30, minimum=1
 )
+# How long a booking write waits for a row another request holds before it
+# gives up with 503 (PostgreSQL; SQLite writers queue for up to 20 s).
+BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 3, minimum=1)
 BOOKING_CURRENCY = env("BOOKING_CURRENCY", "EUR")
 BOOKING_PAYMENT_INSTRUCTIONS = env(
     "BOOKING_PAYMENT_INSTRUCTIONS",
@@ -144,7 +147,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "common.api.StandardPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.schema.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

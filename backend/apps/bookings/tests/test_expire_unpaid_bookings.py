@@ -20,6 +20,7 @@ from apps.bookings import services
 from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent
 from apps.bookings.tests.factories import BookingFactory
 from apps.bookings.tests.test_services import assert_is_booked_invariant
+from apps.bookings.tests.threads import in_threads
 from apps.staff.tests.factories import StaffFactory
 
 Status = Booking.Status
@@ -219,30 +220,6 @@ def test_a_crash_in_a_batch_keeps_earlier_batches_and_nothing_of_its_own(
 
 
 # --- concurrency ----------------------------------------------------------------------
-
-
-def in_threads(count, target):
-    """Run `target(index)` in `count` threads started together; return results."""
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-
-    def run(index):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = target(index)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    assert errors == []
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -771,6 +771,8 @@ def test_every_error_has_the_documented_shape(api_client, staff_client, guest_pa
         (api_client.get("/api/bookings/"), 401),
         (api_client.delete("/api/services/1/"), 401),
         (staff_client.get("/api/bookings/424242/"), 404),
+        (staff_client.get("/api/bookings/not-an-id/"), 404),
+        (api_client.get("/no/such/page/"), 404),
         (staff_client.post("/api/bookings/availability/"), 405),
     ]
     for response, status_code in cases:

@@ -7,6 +7,7 @@ docs/operations.md). Safe to run repeatedly and on several hosts at once.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from apps.bookings.exceptions import BookingDomainError
 from apps.bookings.services import bookings_expire_unpaid
 
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size, dry_run, **options):
         try:
             result = bookings_expire_unpaid(batch_size=batch_size, dry_run=dry_run)
-        except DatabaseError as error:
+        except (DatabaseError, BookingDomainError) as error:
             first_line = str(error).strip().splitlines()[0] if str(error) else ""
             raise CommandError(
                 f"expiring unpaid bookings failed: {type(error).__name__}: {first_line}"
