@@ -16,6 +16,10 @@ COMMON_ERRORS = {
     "503": "Briefly unavailable (database busy or restarting); retry after "
     "the `Retry-After` header's seconds.",
 }
+TOO_MANY_REQUESTS = (
+    "Too many requests from this client; retry after the `Retry-After` "
+    "header's seconds."
+)
 WRITE_ERRORS = {
     "409": "The current state does not allow this; see `code`.",
 }
@@ -27,6 +31,8 @@ class ErrorDocumentingAutoSchema(AutoSchema):
         errors = dict(COMMON_ERRORS)
         if self.method not in ("GET", "HEAD", "OPTIONS"):
             errors.update(WRITE_ERRORS)
+        if self.view.get_throttles():
+            errors["429"] = TOO_MANY_REQUESTS
         for status_code, description in errors.items():
             if status_code not in responses:
                 responses[status_code] = self._get_response_for_code(

@@ -57,6 +57,12 @@ class SlotInPast(InvalidBookingInput):
     default_detail = "This slot has already started."
 
 
+class SlotTooSoon(InvalidBookingInput):
+    code = "slot_too_soon"
+    field = "availability"
+    default_detail = "This slot starts too soon to be booked online."
+
+
 class StaffMismatch(InvalidBookingInput):
     code = "staff_mismatch"
     field = "staff"
@@ -95,6 +101,22 @@ class BookingAlreadyStarted(BookingDomainError):
     code = "booking_started"
     default_detail = (
         "The appointment has already started; it can no longer be cancelled."
+    )
+
+
+class TooManyUnpaidBookings(BookingDomainError):
+    code = "too_many_unpaid_bookings"
+    default_detail = (
+        "You already have the maximum number of bookings awaiting payment. "
+        "Please pay for or cancel one of them first."
+    )
+
+
+class CancellationNoticePassed(BookingDomainError):
+    code = "cancel_notice_passed"
+    default_detail = (
+        "Confirmed bookings can be cancelled online only up to the notice "
+        "period before the appointment. Please contact us."
     )
 
 

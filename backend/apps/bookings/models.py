@@ -8,6 +8,10 @@ REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to 
 REFERENCE_LENGTH = 8
 
 
+def phone_digits(phone: str) -> str:
+    return "".join(character for character in phone if character.isdigit())
+
+
 def generate_reference() -> str:
     """An unguessable 8-character code a guest quotes on a bank-transfer memo."""
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
@@ -42,6 +46,9 @@ class Booking(models.Model):
     customer_name = models.CharField(max_length=120)
     customer_email = models.EmailField()
     customer_phone = models.CharField(max_length=32)
+    # The phone's digits alone, so one contact is recognised however the
+    # number was typed (spaces, dashes, brackets).
+    customer_phone_digits = models.CharField(max_length=32, blank=True, editable=False)
     notes = models.TextField(blank=True)
     # The price when booked: what the guest was told to pay, whatever the
     # service costs later.
@@ -160,3 +167,21 @@ class BookingEvent(models.Model):
 
     def __str__(self):
         return f"{self.booking_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class IdempotencyKey(models.Model):
+    """The outcome of a booking request sent with an `Idempotency-Key` header.
+
+    A retry with the same key and body gets the stored response instead of a
+    second booking. `response_status` is null while the first request is
+    still in flight.
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    request_fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return self.key

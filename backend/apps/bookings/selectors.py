@@ -1,12 +1,14 @@
 """Read-only queries of the booking domain: what guests may book, what staff see."""
 
+import hmac
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from apps.availability.models import Availability
-from apps.bookings.models import Booking
+from apps.bookings.models import Booking, phone_digits
 from apps.services.models import Service
 from apps.staff.models import Staff
 
@@ -32,12 +34,15 @@ def availability_bookable(
 ) -> QuerySet[Availability]:
     """Slots a guest can book now: future, free, their staff member active.
 
+    "Future" means after the minimum notice (BOOKING_MIN_NOTICE_MINUTES).
+
     With a service, only slots of staff who offer it, long enough for it, and
     none at all while the service is inactive.
     """
     now = now or timezone.now()
+    earliest = now + timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES)
     slots = Availability.objects.filter(
-        is_booked=False, start_time__gt=now, staff__is_active=True
+        is_booked=False, start_time__gt=earliest, staff__is_active=True
     )
     if service is not None:
         if not service.is_active:
@@ -77,3 +82,24 @@ def booking_list() -> QuerySet[Booking]:
     return Booking.objects.select_related(
         "service", "staff", "availability", "payment_verified_by"
     )
+
+
+def booking_for_guest(
+    *, reference: str, email: str = "", phone: str = ""
+) -> Booking | None:
+    """The booking with this reference, if the email or phone matches it.
+
+    A wrong contact and an unknown reference give the same None, so the
+    lookup reveals nothing about other people's bookings.
+    """
+    booking = booking_list().filter(reference=reference.strip().upper()).first()
+    if booking is None:
+        return None
+    email_matches = bool(email) and hmac.compare_digest(
+        booking.customer_email.strip().lower(), email.strip().lower()
+    )
+    digits = phone_digits(phone)
+    phone_matches = bool(digits) and hmac.compare_digest(
+        booking.customer_phone_digits, digits
+    )
+    return booking if email_matches or phone_matches else None

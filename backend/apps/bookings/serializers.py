@@ -151,3 +151,43 @@ class BookingDetailSerializer(BookingSerializer):
     class Meta(BookingSerializer.Meta):
         fields = [*BookingSerializer.Meta.fields, "events"]
         read_only_fields = fields
+
+
+class GuestLookupSerializer(serializers.Serializer):
+    """Proof that a guest may see a booking: its reference and their contact."""
+
+    reference = serializers.CharField(max_length=20)
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+
+    def validate(self, attrs):
+        if not attrs.get("email") and not attrs.get("phone"):
+            raise serializers.ValidationError(
+                {"email": ["Give the email or the phone number used to book."]}
+            )
+        return attrs
+
+
+class GuestCancelSerializer(GuestLookupSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class GuestBookingSerializer(BookingSerializer):
+    """What a guest sees of their own booking."""
+
+    class Meta(BookingSerializer.Meta):
+        fields = [
+            "reference",
+            "status",
+            "service_name",
+            "staff_name",
+            "start_time",
+            "end_time",
+            "customer_name",
+            "amount_due",
+            "currency",
+            "payment_expires_at",
+            "payment_instructions",
+            "cancel_reason",
+        ]
+        read_only_fields = fields

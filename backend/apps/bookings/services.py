@@ -32,12 +32,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.availability.models import Availability
-from apps.bookings import exceptions
+from apps.bookings import exceptions, notifications
 from apps.bookings.models import (
     ACTIVE_STATUSES,
     Booking,
     BookingEvent,
     generate_reference,
+    phone_digits,
 )
 from apps.services.models import Service
 from apps.staff.models import Staff
@@ -184,8 +185,17 @@ def booking_create(
             raise exceptions.SlotTooShort()
         if slot.has_started(now):
             raise exceptions.SlotInPast()
+        if slot.start_time <= now + timedelta(
+            minutes=settings.BOOKING_MIN_NOTICE_MINUTES
+        ):
+            raise exceptions.SlotTooSoon()
         if slot.is_booked:
             raise exceptions.SlotUnavailable()
+        customer_phone_digits = phone_digits(customer_phone)
+        if source == Source.GUEST:
+            _check_unpaid_limit(
+                email=customer_email, phone_digits=customer_phone_digits
+            )
 
         booking = _insert_booking(
             Booking(
@@ -195,6 +205,7 @@ def booking_create(
                 customer_name=customer_name,
                 customer_email=customer_email,
                 customer_phone=customer_phone,
+                customer_phone_digits=customer_phone_digits,
                 notes=notes,
                 amount_due=service.price,
                 status=Status.AWAITING_PAYMENT,
@@ -204,8 +215,32 @@ def booking_create(
         )
         _set_slot_booked(slot, True)
         _record_event(booking, from_status="", actor=actor, source=source, now=now)
+        notifications.notify_on_commit(notifications.BOOKING_CREATED, booking.pk)
     logger.info("booking %s created for slot %s", booking.reference, slot.pk)
     return booking
+
+
+def _check_unpaid_limit(*, email: str, phone_digits: str) -> None:
+    """One contact (email or phone) may hold only so many unpaid bookings.
+
+    On PostgreSQL a transaction-scoped advisory lock per contact makes the
+    count and the insert atomic, so parallel requests cannot slip past the
+    limit together (email before phone, the same order everywhere). SQLite's
+    IMMEDIATE transactions already serialise them.
+    """
+    contact_keys = [f"booking-contact:email:{email.strip().lower()}"]
+    if phone_digits:
+        contact_keys.append(f"booking-contact:phone:{phone_digits}")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for key in contact_keys:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+    same_contact = Q(customer_email__iexact=email.strip())
+    if phone_digits:
+        same_contact |= Q(customer_phone_digits=phone_digits)
+    unpaid = Booking.objects.filter(same_contact, status=Status.AWAITING_PAYMENT)
+    if unpaid.count() >= settings.BOOKING_MAX_UNPAID_PER_CONTACT:
+        raise exceptions.TooManyUnpaidBookings()
 
 
 def _insert_booking(booking: Booking) -> Booking:
@@ -253,6 +288,7 @@ def _verify_payment_locked(booking: Booking, *, actor, source: str, now: datetim
         ]
     )
     _record_event(booking, from_status=from_status, actor=actor, source=source, now=now)
+    notifications.notify_on_commit(notifications.PAYMENT_CONFIRMED, booking.pk)
 
 
 def _cancel_locked(
@@ -261,6 +297,13 @@ def _cancel_locked(
     _check_transition(booking, Status.CANCELLED)
     if source != Source.SYSTEM and booking.availability.has_started(now):
         raise exceptions.BookingAlreadyStarted()
+    if (
+        source == Source.GUEST
+        and booking.status == Status.CONFIRMED
+        and booking.availability.start_time - now
+        < timedelta(hours=settings.BOOKING_GUEST_CANCEL_NOTICE_HOURS)
+    ):
+        raise exceptions.CancellationNoticePassed()
     from_status = booking.status
     booking.status = Status.CANCELLED
     booking.cancel_reason = reason
@@ -274,6 +317,7 @@ def _cancel_locked(
         note=note or reason,
         now=now,
     )
+    notifications.notify_on_commit(notifications.BOOKING_CANCELLED, booking.pk)
 
 
 def _complete_locked(booking: Booking, *, actor, source: str, now: datetime):
@@ -352,6 +396,9 @@ def booking_update(
         if changed:
             for name in changed:
                 setattr(booking, name, changes[name])
+            if "customer_phone" in changed:
+                booking.customer_phone_digits = phone_digits(booking.customer_phone)
+                changed.append("customer_phone_digits")
             booking.save(update_fields=[*changed, "updated_at"])
         new_status = changes.get("status")
         if new_status is not None and new_status != booking.status:
@@ -511,6 +558,7 @@ def _expire_batch(candidates: list[tuple], *, now: datetime) -> list[str]:
             )
             for pk in expired_ids
         )
+        notifications.notify_on_commit(notifications.BOOKING_CANCELLED, *expired_ids)
     return [reference for _, _, reference in bookings]
 
 

@@ -1,6 +1,12 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from apps.availability.serializers import (
@@ -8,7 +14,7 @@ from apps.availability.serializers import (
     BookableSlotSerializer,
 )
 from apps.availability.views import bookable_slots_for
-from apps.bookings import selectors, services
+from apps.bookings import idempotency, selectors, services
 from apps.bookings.filters import BookingFilter
 from apps.bookings.models import BookingEvent
 from apps.bookings.serializers import (
@@ -17,7 +23,23 @@ from apps.bookings.serializers import (
     BookingDetailSerializer,
     BookingSerializer,
     BookingUpdateSerializer,
+    GuestBookingSerializer,
+    GuestCancelSerializer,
+    GuestLookupSerializer,
 )
+from apps.bookings.throttles import BookingCreateThrottle, BookingLookupThrottle
+from common.api import ErrorSerializer
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string (a UUID). A retry with the same key and body "
+    "returns the first response instead of booking again; the same key with "
+    "another body is 422; while the first request runs, 409 with Retry-After. "
+    "Keys are kept for 24 hours.",
+)
+NO_BOOKING_MATCHES = "No booking matches this reference and contact."
 
 
 def _source_for(user) -> str:
@@ -68,12 +90,19 @@ class BookingViewSet(
         "availability__start_time",
     ]
     lookup_value_regex = r"\d+"
-    public_actions = {"create", "availability"}
+    public_actions = {"create", "availability", "lookup", "lookup_cancel"}
 
     def get_permissions(self):
         if self.action in self.public_actions:
             return [permissions.AllowAny()]
         return [permissions.IsAdminUser()]
+
+    def get_throttles(self):
+        if self.action == "create":
+            return [BookingCreateThrottle()]
+        if self.action in ("lookup", "lookup_cancel"):
+            return [BookingLookupThrottle()]
+        return []
 
     def get_queryset(self):
         bookings = selectors.booking_list()
@@ -87,12 +116,17 @@ class BookingViewSet(
             bookings = bookings.prefetch_related("events__actor")
         return bookings
 
+    # Input serializers by action: they give the browsable API its forms.
+    input_serializers = {
+        "create": BookingCreateSerializer,
+        "cancel": BookingCancelSerializer,
+        "lookup": GuestLookupSerializer,
+        "lookup_cancel": GuestCancelSerializer,
+    }
+
     def get_serializer_class(self):
-        # Input serializers here give the browsable API the right forms.
-        if self.action == "create":
-            return BookingCreateSerializer
-        if self.action == "cancel":
-            return BookingCancelSerializer
+        if self.action in self.input_serializers:
+            return self.input_serializers[self.action]
         if self.request is not None and self.request.method in ("PUT", "PATCH"):
             return BookingUpdateSerializer
         if self.action == "list":
@@ -106,12 +140,44 @@ class BookingViewSet(
 
     @extend_schema(
         request=BookingCreateSerializer,
-        responses={201: BookingSerializer},
+        responses={
+            201: BookingSerializer,
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description="The Idempotency-Key was used with another body.",
+            ),
+        },
+        parameters=[IDEMPOTENCY_KEY],
         description="Book a slot. The booking awaits payment until "
         "`payment_expires_at`; `payment_instructions` says how to pay. "
-        "409 `slot_unavailable` means someone else was faster: refresh the slots.",
+        "409 `slot_unavailable` means someone else was faster: refresh the slots. "
+        "Throttled per client IP (429 with Retry-After).",
     )
     def create(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return self._create_booking(request)
+        claimed = idempotency.claim(
+            key=key, request_fingerprint=idempotency.fingerprint(request.data)
+        )
+        if isinstance(claimed, idempotency.StoredResponse):
+            return Response(
+                claimed.body,
+                status=claimed.status,
+                headers={"Idempotent-Replayed": "true"},
+            )
+        request.idempotency_claim = claimed
+        return self._create_booking(request)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        claimed = getattr(request, "idempotency_claim", None)
+        if claimed is not None:
+            # Errors too: a retry of a refused request is refused the same way.
+            idempotency.record(claimed, status=response.status_code, body=response.data)
+        return response
+
+    def _create_booking(self, request):
         serializer = BookingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         booking = services.booking_create(
@@ -178,6 +244,48 @@ class BookingViewSet(
             booking=self.get_object(), actor=request.user
         )
         return self._render(booking)
+
+    def _guest_booking(self, proof_serializer_class):
+        proof = proof_serializer_class(data=self.request.data)
+        proof.is_valid(raise_exception=True)
+        booking = selectors.booking_for_guest(
+            reference=proof.validated_data["reference"],
+            email=proof.validated_data.get("email", ""),
+            phone=proof.validated_data.get("phone", ""),
+        )
+        if booking is None:
+            raise NotFound(NO_BOOKING_MATCHES)
+        return booking, proof.validated_data
+
+    @extend_schema(
+        request=GuestLookupSerializer,
+        responses=GuestBookingSerializer,
+        description="Guests: look up one booking by its reference and the email "
+        "or phone it was made with. A wrong contact gets the same 404 as an "
+        "unknown reference. Throttled per client IP.",
+    )
+    @action(detail=False, methods=["post"])
+    def lookup(self, request):
+        booking, _ = self._guest_booking(GuestLookupSerializer)
+        return Response(GuestBookingSerializer(booking).data)
+
+    @extend_schema(
+        request=GuestCancelSerializer,
+        responses=GuestBookingSerializer,
+        description="Guests: cancel a booking, with the same proof as lookup. "
+        "Allowed while it awaits payment, or when confirmed up to "
+        "BOOKING_GUEST_CANCEL_NOTICE_HOURS before it starts (409 "
+        "`cancel_notice_passed` after that). Throttled per client IP.",
+    )
+    @action(detail=False, methods=["post"], url_path="lookup/cancel")
+    def lookup_cancel(self, request):
+        booking, proof = self._guest_booking(GuestCancelSerializer)
+        booking = services.booking_cancel(
+            booking=booking,
+            source=BookingEvent.Source.GUEST,
+            reason=proof.get("reason") or "Cancelled by the guest.",
+        )
+        return self._render(booking, GuestBookingSerializer)
 
     @extend_schema(
         parameters=[BookableSlotQuerySerializer],

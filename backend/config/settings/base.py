@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -131,6 +133,40 @@ BOOKING_PAYMENT_INSTRUCTIONS = env(
     "Your slot is held until the deadline; unpaid bookings are cancelled.",
 )
 
+# Guests: limits that keep one person or script from hoarding slots.
+BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 0, minimum=0)
+BOOKING_MAX_UNPAID_PER_CONTACT = env_int("BOOKING_MAX_UNPAID_PER_CONTACT", 2, minimum=1)
+BOOKING_GUEST_CANCEL_NOTICE_HOURS = env_int(
+    "BOOKING_GUEST_CANCEL_NOTICE_HOURS", 24, minimum=0
+)
+BOOKING_IDEMPOTENCY_KEY_HOURS = 24
+
+# Email: guests hear about their booking; the business about new ones.
+BOOKING_NOTIFY_EMAIL = env("BOOKING_NOTIFY_EMAIL", "")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Doceamor <bookings@localhost>")
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = 10
+
+# The throttles count requests per client IP in a cache every worker process
+# shares: the database by default (its table is created by a migration),
+# Redis when REDIS_URL is set.
+REDIS_URL = env("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+        }
+    )
+}
+
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+
 STATIC_URL = "static/"
 STATIC_ROOT = PROJECT_DIR / "staticfiles"
 
@@ -147,6 +183,13 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "common.api.StandardPagination",
+    "DEFAULT_THROTTLE_RATES": {
+        "booking_create": env("BOOKING_CREATE_THROTTLE_RATE", "10/min"),
+        "booking_lookup": env("BOOKING_LOOKUP_THROTTLE_RATE", "20/min"),
+    },
+    # Behind a reverse proxy set DJANGO_NUM_PROXIES=1, so the client's IP is
+    # read from X-Forwarded-For; at 0 a client cannot forge it.
+    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0, minimum=0),
     "DEFAULT_SCHEMA_CLASS": "common.schema.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DATETIME_FORMAT": "iso-8601",

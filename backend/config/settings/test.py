@@ -13,3 +13,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not Django's default in-memory database, so that the threads of
     # the concurrency tests share one database and really contend for locks.
     DATABASES["default"]["TEST"] = {"NAME": str(PROJECT_DIR / "test_db.sqlite3")}
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# High enough for the race tests' bursts; throttle tests set their own.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {
+        "booking_create": "100000/min",
+        "booking_lookup": "100000/min",
+    },
+}

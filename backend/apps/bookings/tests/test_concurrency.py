@@ -94,7 +94,9 @@ def test_parallel_creates_for_one_slot_give_one_booking(catalogue):
         responses = in_threads(
             CLIENTS_PER_SLOT,
             lambda i, slot=slot: APIClient().post(
-                "/api/bookings/", guest_payload(service, slot, i), format="json"
+                "/api/bookings/",
+                guest_payload(service, slot, slot.pk * 100 + i),
+                format="json",
             ),
         )
         statuses = sorted(r.status_code for r in responses)

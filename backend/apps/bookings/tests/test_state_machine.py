@@ -72,18 +72,26 @@ class BookingLifecycle(RuleBasedStateMachine):
 
     # --- operations ---------------------------------------------------------------
 
-    @rule(slot=st.integers(0, SLOT_COUNT - 1), service=st.integers(0, 1))
-    def create(self, slot, service):
+    @rule(
+        slot=st.integers(0, SLOT_COUNT - 1),
+        service=st.integers(0, 1),
+        guest=st.integers(0, 2),
+    )
+    def create(self, slot, service, guest):
         try:
             booking = services.booking_create(
                 service=self.services[service],
                 availability=self.slots[slot],
-                customer_name="Guest",
-                customer_email="guest@example.com",
-                customer_phone="912345678",
+                customer_name=f"Guest {guest}",
+                customer_email=f"guest{guest}@example.com",
+                customer_phone=f"91234567{guest}",
                 now=self.now,
             )
-        except (exceptions.InvalidBookingInput, exceptions.SlotUnavailable):
+        except (
+            exceptions.InvalidBookingInput,
+            exceptions.SlotUnavailable,
+            exceptions.TooManyUnpaidBookings,
+        ):
             return
         self.bookings.append(booking)
         self.applied_transitions[booking.pk] = 1
@@ -193,6 +201,15 @@ class BookingLifecycle(RuleBasedStateMachine):
             Booking.objects.annotate(n=Count("events")).values_list("pk", "n")
         )
         assert counts == self.applied_transitions
+
+    @invariant()
+    def no_contact_holds_more_unpaid_bookings_than_allowed(self):
+        unpaid = (
+            Booking.objects.filter(status=Status.AWAITING_PAYMENT)
+            .values("customer_email")
+            .annotate(n=Count("id"))
+        )
+        assert all(row["n"] <= 2 for row in unpaid)
 
     @invariant()
     def nothing_leaves_a_final_state(self):

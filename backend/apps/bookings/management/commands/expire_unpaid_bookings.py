@@ -7,6 +7,7 @@ docs/operations.md). Safe to run repeatedly and on several hosts at once.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from apps.bookings import idempotency
 from apps.bookings.exceptions import BookingDomainError
 from apps.bookings.services import bookings_expire_unpaid
 
@@ -21,7 +22,8 @@ def positive_int(value: str) -> int:
 class Command(BaseCommand):
     help = (
         "Cancel bookings still awaiting payment after their payment_expires_at, "
-        "releasing their slots. Idempotent; safe to run concurrently."
+        "releasing their slots. Idempotent; safe to run concurrently. Also "
+        "deletes Idempotency-Key records older than 24 hours."
     )
 
     def add_arguments(self, parser):
@@ -40,6 +42,8 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size, dry_run, **options):
         try:
             result = bookings_expire_unpaid(batch_size=batch_size, dry_run=dry_run)
+            if not dry_run:
+                idempotency.purge_expired()
         except (DatabaseError, BookingDomainError) as error:
             first_line = str(error).strip().splitlines()[0] if str(error) else ""
             raise CommandError(
