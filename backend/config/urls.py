@@ -7,6 +7,7 @@ from apps.availability.views import AvailabilityViewSet
 from apps.bookings.urls import router as bookings_router
 from apps.services.views import ServiceViewSet
 from apps.staff.views import StaffViewSet
+from common.health import health
 
 router = DefaultRouter()
 router.register("services", ServiceViewSet, basename="service")
@@ -16,6 +17,7 @@ router.registry.extend(bookings_router.registry)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/health/", health, name="health"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

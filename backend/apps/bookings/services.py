@@ -565,14 +565,31 @@ def _expire_batch(candidates: list[tuple], *, now: datetime) -> list[str]:
 # --- slots --------------------------------------------------------------------
 
 
-def _check_slot_times(*, staff_id: int, start_time, end_time, exclude_pk=None):
+def availability_validate(
+    *, staff_id: int, start_time, end_time, availability: Availability | None = None
+) -> None:
+    """Raise the domain error a slot write would meet; write nothing.
+
+    The writes below call it under their locks; forms (the admin) call it
+    first for friendly field errors.
+    """
     if end_time <= start_time:
         raise exceptions.InvalidSlotTimes()
+    if availability is not None:
+        moved = (staff_id, start_time, end_time) != (
+            availability.staff_id,
+            availability.start_time,
+            availability.end_time,
+        )
+        if not moved:
+            return
+        if availability.bookings.filter(status__in=ACTIVE_STATUSES).exists():
+            raise exceptions.SlotHasActiveBooking()
     overlapping = Availability.objects.filter(
         staff_id=staff_id, start_time__lt=end_time, end_time__gt=start_time
     )
-    if exclude_pk is not None:
-        overlapping = overlapping.exclude(pk=exclude_pk)
+    if availability is not None:
+        overlapping = overlapping.exclude(pk=availability.pk)
     if overlapping.exists():
         raise exceptions.SlotOverlap()
 
@@ -590,7 +607,9 @@ def availability_create(*, staff: Staff, start_time, end_time) -> Availability:
     """Add a slot; the staff row lock makes the overlap check race-free."""
     with write_transaction():
         _lock_staff(staff.pk)
-        _check_slot_times(staff_id=staff.pk, start_time=start_time, end_time=end_time)
+        availability_validate(
+            staff_id=staff.pk, start_time=start_time, end_time=end_time
+        )
         return Availability.objects.create(
             staff=staff, start_time=start_time, end_time=end_time
         )
@@ -608,21 +627,18 @@ def availability_update(*, availability: Availability, changes: dict) -> Availab
         staff_id = new_staff.pk if new_staff else slot.staff_id
         start_time = changes.get("start_time", slot.start_time)
         end_time = changes.get("end_time", slot.end_time)
-        moved = (staff_id, start_time, end_time) != (
-            slot.staff_id,
-            slot.start_time,
-            slot.end_time,
-        )
-        if not moved:
-            return slot
-        if slot.bookings.filter(status__in=ACTIVE_STATUSES).exists():
-            raise exceptions.SlotHasActiveBooking()
-        _check_slot_times(
+        availability_validate(
             staff_id=staff_id,
             start_time=start_time,
             end_time=end_time,
-            exclude_pk=slot.pk,
+            availability=slot,
         )
+        if (staff_id, start_time, end_time) == (
+            slot.staff_id,
+            slot.start_time,
+            slot.end_time,
+        ):
+            return slot
         slot.staff_id, slot.start_time, slot.end_time = staff_id, start_time, end_time
         slot.save(update_fields=["staff", "start_time", "end_time", "updated_at"])
         return slot

@@ -1,7 +1,7 @@
 """Local development: debug on, a throwaway secret, console everything."""
 
 from .base import *  # noqa: F403
-from .base import env, env_bool
+from .base import STORAGES, env, env_bool
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-secret-key-do-not-use")
@@ -9,3 +9,8 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 # seed_demo may create a staff login here, never under prod settings.
 BOOKING_DEMO_STAFF_USER = True
+
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -24,3 +24,8 @@ REST_FRAMEWORK = {
         "booking_lookup": "100000/min",
     },
 }
+# Tests render pages without running collectstatic first.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,173 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from apps.availability.models import Availability
+from apps.bookings import services
+from apps.bookings.exceptions import BookingDomainError
+from apps.staff.models import Staff
+
+
+def as_validation_error(error: BookingDomainError) -> ValidationError:
+    field = error.field if error.status_code == 400 else None
+    return ValidationError({field: error.detail} if field else error.detail)
+
+
+class AvailabilityAdminForm(forms.ModelForm):
+    class Meta:
+        model = Availability
+        fields = ["staff", "start_time", "end_time"]
+
+    def clean(self):
+        cleaned = super().clean()
+        staff, start, end = (
+            cleaned.get("staff"),
+            cleaned.get("start_time"),
+            cleaned.get("end_time"),
+        )
+        if staff and start and end:
+            existing = self.instance if self.instance.pk else None
+            if existing is not None:
+                existing = Availability.objects.get(pk=existing.pk)
+            try:
+                services.availability_validate(
+                    staff_id=staff.pk,
+                    start_time=start,
+                    end_time=end,
+                    availability=existing,
+                )
+            except BookingDomainError as error:
+                raise as_validation_error(error) from error
+        return cleaned
+
+
+WEEKDAY_CHOICES = [
+    (0, "Monday"),
+    (1, "Tuesday"),
+    (2, "Wednesday"),
+    (3, "Thursday"),
+    (4, "Friday"),
+    (5, "Saturday"),
+    (6, "Sunday"),
+]
+
+
+class GenerateSlotsForm(forms.Form):
+    staff = forms.ModelChoiceField(queryset=Staff.objects.filter(is_active=True))
+    first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    day_start = forms.TimeField(initial="09:00", help_text="Business timezone")
+    day_end = forms.TimeField(initial="17:00")
+    every_minutes = forms.IntegerField(min_value=5, max_value=24 * 60, initial=60)
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        initial=[0, 1, 2, 3, 4],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("first_day"), cleaned.get("last_day")
+        if first and last and last < first:
+            raise ValidationError({"last_day": "Must not be before the first day."})
+        if first and last and (last - first).days > 366:
+            raise ValidationError({"last_day": "At most one year at a time."})
+        start, end = cleaned.get("day_start"), cleaned.get("day_end")
+        if start and end and end <= start:
+            raise ValidationError({"day_end": "Must be after the start."})
+        return cleaned
+
+
+@admin.register(Availability)
+class AvailabilityAdmin(admin.ModelAdmin):
+    """Slots. Writes go through the booking domain layer, under its locks."""
+
+    form = AvailabilityAdminForm
+    list_display = ["staff", "start_time", "end_time", "is_booked"]
+    list_filter = ["is_booked", "staff", ("start_time", admin.DateFieldListFilter)]
+    list_select_related = ["staff"]
+    search_fields = ["staff__name"]
+    date_hierarchy = "start_time"
+    readonly_fields = ["is_booked", "created_at", "updated_at"]
+    change_list_template = "admin/availability/availability/change_list.html"
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_booked:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            if change:
+                services.availability_update(
+                    availability=obj,
+                    changes={
+                        "staff": data["staff"],
+                        "start_time": data["start_time"],
+                        "end_time": data["end_time"],
+                    },
+                )
+            else:
+                obj.pk = services.availability_create(
+                    staff=data["staff"],
+                    start_time=data["start_time"],
+                    end_time=data["end_time"],
+                ).pk
+        except BookingDomainError as error:
+            # Only when another change won a race after the form's check.
+            messages.error(request, f"Not saved: {error.detail}")
+
+    def delete_model(self, request, obj):
+        try:
+            services.availability_delete(availability=obj)
+        except BookingDomainError as error:
+            messages.error(request, f"{obj}: {error.detail}")
+
+    def delete_queryset(self, request, queryset):
+        for slot in queryset:
+            self.delete_model(request, slot)
+
+    def get_urls(self):
+        generate = path(
+            "generate/",
+            self.admin_site.admin_view(self.generate_slots_view),
+            name="availability_availability_generate",
+        )
+        return [generate, *super().get_urls()]
+
+    def generate_slots_view(self, request):
+        """Create many slots at once, as the create_slots command does."""
+        if not self.has_add_permission(request):
+            return redirect("admin:index")
+        form = GenerateSlotsForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            created = services.availability_generate(
+                staff=data["staff"],
+                first_day=data["first_day"],
+                last_day=data["last_day"],
+                day_start=data["day_start"],
+                day_end=data["day_end"],
+                every_minutes=data["every_minutes"],
+                weekdays=frozenset(data["weekdays"]),
+            )
+            messages.success(
+                request,
+                f"Created {created} slots for {data['staff']} "
+                "(slots overlapping existing ones were skipped).",
+            )
+            return redirect(reverse("admin:availability_availability_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Generate slots",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request, "admin/availability/availability/generate_slots.html", context
+        )

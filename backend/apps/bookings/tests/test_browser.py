@@ -1,0 +1,117 @@
+"""A person at the front desk, in a real browser (Playwright + Debian Chromium).
+
+Skipped, with the reason, only where Chromium is not installed; `.ci/run`
+installs the Debian `chromium` package when it is missing.
+"""
+
+import shutil
+
+import pytest
+
+from apps.bookings import services
+from apps.bookings.models import Booking
+from apps.bookings.tests.factories import StaffUserFactory
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the test's own
+    # ORM calls between browser steps are still synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        browser.close()
+
+
+def unpaid_booking(service, slot, email):
+    return services.booking_create(
+        service=service,
+        availability=slot,
+        customer_name="Joana Silva",
+        customer_email=email,
+        customer_phone="+351 912 345 678",
+    )
+
+
+def test_front_desk_verifies_a_payment_in_the_admin(
+    live_server, browser_page, service, slot
+):
+    desk = StaffUserFactory(username="desk", is_superuser=True)
+    booking = unpaid_booking(service, slot, "joana@example.com")
+    page = browser_page
+
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "desk")
+    page.fill("#id_password", "pass-word-123")
+    page.click("input[type=submit]")
+    page.goto(
+        f"{live_server.url}/admin/bookings/booking/?status__exact=awaiting_payment"
+    )
+    row = page.locator("#result_list tbody tr", has_text=booking.reference)
+    assert row.count() == 1
+    row.locator("input.action-select").check()
+    page.select_option("select[name=action]", "verify_payment")
+    page.click("button[name=index]")
+
+    assert "1 booking(s) confirmed." in page.locator("ul.messagelist").inner_text()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    assert booking.payment_verified_by == desk
+    page.goto(f"{live_server.url}/admin/bookings/booking/{booking.pk}/change/")
+    assert "Confirmed" in page.locator(".field-status").inner_text()
+
+    # Refused twice: the second run of the action shows why, not a 500.
+    page.goto(f"{live_server.url}/admin/bookings/booking/")
+    page.locator("#result_list tbody tr", has_text=booking.reference).locator(
+        "input.action-select"
+    ).check()
+    page.select_option("select[name=action]", "verify_payment")
+    page.click("button[name=index]")
+    assert "cannot become 'confirmed'" in page.locator("ul.messagelist").inner_text()
+
+
+def test_front_desk_verifies_a_payment_in_the_browsable_api(
+    live_server, browser_page, service, slot
+):
+    StaffUserFactory(username="desk")
+    booking = unpaid_booking(service, slot, "guest2@example.com")
+    page = browser_page
+    action_url = f"/api/bookings/{booking.pk}/verify-payment/"
+
+    page.goto(f"{live_server.url}/api-auth/login/?next={action_url}")
+    page.fill("#id_username", "desk")
+    page.fill("#id_password", "pass-word-123")
+    page.click("#submit-id-submit")
+    page.wait_for_url(f"**{action_url}")
+    page.locator(
+        "form[action='" + action_url + "'] button", has_text="POST"
+    ).first.click()
+
+    page.wait_for_selector("text=HTTP 200 OK")
+    assert '"status": "confirmed"' in page.locator(".response-info").inner_text()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED

@@ -1,0 +1,49 @@
+"""Production serving: the health endpoint and the gunicorn configuration."""
+
+import runpy
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connections
+
+
+@pytest.mark.django_db
+def test_health_is_ok_when_the_database_answers(api_client):
+    response = api_client.get("/api/health/")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_is_503_without_details_when_the_database_is_down(api_client):
+    settings_dict = connections.settings["default"]
+    saved = dict(settings_dict)
+    connections["default"].close()
+    try:
+        if connections["default"].vendor == "postgresql":
+            settings_dict["PORT"] = "1"
+        else:
+            settings_dict["NAME"] = "/nonexistent-directory/db.sqlite3"
+        response = api_client.get("/api/health/")
+    finally:
+        connections["default"].close()
+        settings_dict.update(saved)
+    assert (response.status_code, response.json()) == (503, {"status": "unavailable"})
+    assert api_client.get("/api/health/").status_code == 200
+
+
+def test_health_needs_no_authentication_and_ignores_bad_tokens(client, db):
+    response = client.get("/api/health/", HTTP_AUTHORIZATION="Token wrong")
+    assert response.status_code == 200
+
+
+def test_gunicorn_workers_follow_the_cpu_count(monkeypatch):
+    config = Path(settings.PROJECT_DIR) / "gunicorn.conf.py"
+    monkeypatch.setattr("multiprocessing.cpu_count", lambda: 4)
+    monkeypatch.delenv("GUNICORN_WORKERS", raising=False)
+    assert runpy.run_path(str(config))["workers"] == 9
+    monkeypatch.setenv("GUNICORN_WORKERS", "3")
+    loaded = runpy.run_path(str(config))
+    assert loaded["workers"] == 3
+    assert loaded["wsgi_app"] == "config.wsgi:application"
+    assert Path(loaded["chdir"]).name == "backend"

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Production start command: migrate, collect static files, run gunicorn.
+# Configure with the environment (docs/operations.md): DJANGO_SECRET_KEY,
+# DATABASE_URL, DJANGO_ALLOWED_HOSTS, ...; GUNICORN_BIND (127.0.0.1:8000)
+# and GUNICORN_WORKERS (2 x CPUs + 1).
+source "$(dirname "$0")/_venv.sh"
+export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings.prod}"
+.venv/bin/python manage.py migrate --no-input
+.venv/bin/python manage.py collectstatic --no-input --verbosity 0
+exec .venv/bin/gunicorn --config gunicorn.conf.py
