@@ -22,6 +22,7 @@ TOO_MANY_REQUESTS = (
 )
 WRITE_ERRORS = {
     "409": "The current state does not allow this; see `code`.",
+    "415": "The body's Content-Type is not JSON, a form, or multipart.",
 }
 
 

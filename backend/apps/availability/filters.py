@@ -2,13 +2,18 @@ import django_filters
 
 from apps.availability.models import Availability
 from apps.bookings.selectors import local_day_bounds
+from apps.services.models import Service
 
 
 class AvailabilityFilter(django_filters.FilterSet):
     """Staff filters over every slot, booked and past included."""
 
-    service = django_filters.NumberFilter(
-        field_name="staff__services", label="Slots of staff offering this service"
+    # A model choice, not a bare number: the id is validated (400 when it is
+    # unknown or out of range) before it reaches the database.
+    service = django_filters.ModelChoiceFilter(
+        field_name="staff__services",
+        queryset=Service.objects.all(),
+        label="Slots of staff offering this service",
     )
     date = django_filters.DateFilter(
         method="filter_date", label="Calendar date in the business timezone"

@@ -70,6 +70,12 @@ class PaymentInstructionsSerializer(serializers.Serializer):
 
 
 class BookingEventSerializer(serializers.ModelSerializer):
+    from_status = serializers.ChoiceField(
+        choices=Booking.Status.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty for the event that created the booking.",
+    )
     actor = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )

@@ -801,3 +801,35 @@ def test_no_500_from_odd_input(api_client, staff_client, guest_payload, booking)
             format="json",
         )
         assert response.status_code == 400, (value, response.content)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/availability/?service=96074175189217562095347826688",
+        "/api/availability/?staff=96074175189217562095347826688",
+        "/api/bookings/?service=96074175189217562095347826688",
+        "/api/bookings/?staff=-96074175189217562095347826688",
+        "/api/bookings/availability/?service=96074175189217562095347826688",
+        "/api/services/96074175189217562095347826688/",
+    ],
+)
+def test_ids_beyond_the_integer_range_are_400_or_404_not_500(staff_client, query):
+    # Found by Schemathesis: a NumberFilter passed the number to the database.
+    response = staff_client.get(query)
+    assert response.status_code in (400, 404), response.content
+
+
+def test_schema_allows_the_creation_events_empty_from_status():
+    # Found by Schemathesis: "" was not in the documented enum.
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    from_status = schema["components"]["schemas"]["BookingEvent"]["properties"][
+        "from_status"
+    ]
+    allowed = [
+        option["$ref"].rsplit("/", 1)[-1] for option in from_status.get("oneOf", [])
+    ]
+    assert "BlankEnum" in allowed
+    assert schema["components"]["schemas"]["BlankEnum"]["enum"] == [""]
