@@ -116,20 +116,23 @@ def test_completed_bookings_are_read_only_and_cannot_be_deleted(
     assert admin_client.get("/admin/bookings/booking/add/").status_code == 403
 
 
+def slot_form(staff_id, start, end):
+    """The admin's split date and time inputs, in the business timezone."""
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    return {
+        "staff": staff_id,
+        "start_time_0": start.date().isoformat(),
+        "start_time_1": start.strftime("%H:%M:%S"),
+        "end_time_0": end.date().isoformat(),
+        "end_time_1": end.strftime("%H:%M:%S"),
+    }
+
+
 def test_slot_form_shows_domain_errors(admin_client, slot):
+    shift = timedelta(minutes=30)
     overlapping = admin_client.post(
         "/admin/availability/availability/add/",
-        {
-            "staff": slot.staff_id,
-            "start_time_0": timezone.localtime(slot.start_time).date().isoformat(),
-            "start_time_1": (
-                timezone.localtime(slot.start_time) + timedelta(minutes=30)
-            ).strftime("%H:%M:%S"),
-            "end_time_0": timezone.localtime(slot.end_time).date().isoformat(),
-            "end_time_1": (
-                timezone.localtime(slot.end_time) + timedelta(minutes=30)
-            ).strftime("%H:%M:%S"),
-        },
+        slot_form(slot.staff_id, slot.start_time + shift, slot.end_time + shift),
     )
     assert overlapping.status_code == 200
     assert "overlaps another slot" in overlapping.content.decode()
@@ -144,16 +147,10 @@ def test_booked_slot_cannot_be_deleted_or_moved_in_the_admin(admin_client, booki
         ).status_code
         == 403
     )
-    later = timezone.localtime(slot.start_time) + timedelta(days=2)
+    later = slot.start_time + timedelta(days=2)
     response = admin_client.post(
         f"/admin/availability/availability/{slot.pk}/change/",
-        {
-            "staff": slot.staff_id,
-            "start_time_0": later.date().isoformat(),
-            "start_time_1": later.strftime("%H:%M:%S"),
-            "end_time_0": later.date().isoformat(),
-            "end_time_1": (later + timedelta(hours=1)).strftime("%H:%M:%S"),
-        },
+        slot_form(slot.staff_id, later, later + timedelta(hours=1)),
     )
     assert response.status_code == 200
     assert "holds an active booking" in response.content.decode()
