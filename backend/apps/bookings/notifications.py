@@ -30,8 +30,12 @@ def _local(moment) -> str:
     return f"{local:%A %d %B %Y, %H:%M} ({local.tzname()})"
 
 
-def _send(kind: str, booking: Booking, recipient: str) -> None:
+def _cancelled_by(booking: Booking) -> str:
     last_event = booking.events.order_by("-created_at", "-pk").first()
+    return last_event.source if last_event else BookingEvent.Source.STAFF
+
+
+def _send(kind: str, booking: Booking, recipient: str) -> None:
     context = {
         "booking": booking,
         "start": _local(
@@ -40,8 +44,9 @@ def _send(kind: str, booking: Booking, recipient: str) -> None:
         "pay_by": _local(booking.payment_expires_at),
         "currency": settings.BOOKING_CURRENCY,
         "instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
-        "cancelled_by": last_event.source if last_event else BookingEvent.Source.STAFF,
     }
+    if kind == BOOKING_CANCELLED:
+        context["cancelled_by"] = _cancelled_by(booking)
     subject = render_to_string(f"bookings/email/{kind}_subject.txt", context)
     body = render_to_string(f"bookings/email/{kind}.txt", context)
     send_mail(" ".join(subject.split()), body, None, [recipient])

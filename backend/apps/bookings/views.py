@@ -185,9 +185,9 @@ class BookingViewSet(
             actor=request.user,
             source=_source_for(request.user),
         )
-        response = self._render(booking, BookingSerializer)
-        response.status_code = status.HTTP_201_CREATED
-        return response
+        # booking_create returns the booking with its service, staff and slot
+        # loaded, so it renders without reading it back.
+        return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)

@@ -19,7 +19,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 BOOKING_DEMO_STAFF_USER = False
 
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_BACKEND = env(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")

@@ -321,14 +321,14 @@ def test_a_booking_verified_after_it_was_picked_is_left_alone(monkeypatch, staff
     (booking,) = expired_bookings(1)
     original_batch = services._expire_batch
 
-    def verify_in_between(candidates, *, now):
+    def verify_in_between(candidates, **kwargs):
         in_threads(
             1,
             lambda _: services.booking_verify_payment(
                 booking=booking, actor=staff_user
             ),
         )
-        return original_batch(candidates, now=now)
+        return original_batch(candidates, **kwargs)
 
     monkeypatch.setattr(services, "_expire_batch", verify_in_between)
     assert services.bookings_expire_unpaid().expired == 0

@@ -165,3 +165,19 @@ def test_expiry_emails_every_expired_guest_once(
         "guest1@example.com",
         "guest2@example.com",
     ]
+
+
+def test_expiry_can_skip_the_emails(
+    created, django_capture_on_commit_callbacks, capsys
+):
+    from django.core.management import call_command
+
+    mail.outbox.clear()
+    Booking.objects.filter(pk=created.pk).update(
+        payment_expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("expire_unpaid_bookings", "--no-email")
+    created.refresh_from_db()
+    assert created.status == "cancelled"
+    assert mail.outbox == []

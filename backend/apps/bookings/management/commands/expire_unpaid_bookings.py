@@ -34,14 +34,21 @@ class Command(BaseCommand):
             help="Bookings per transaction (default 500).",
         )
         parser.add_argument(
+            "--no-email",
+            action="store_true",
+            help="Do not email the guests (e.g. when clearing a legacy backlog).",
+        )
+        parser.add_argument(
             "--dry-run",
             action="store_true",
             help="Count the bookings that would expire; change nothing.",
         )
 
-    def handle(self, *args, batch_size, dry_run, **options):
+    def handle(self, *args, batch_size, dry_run, no_email, **options):
         try:
-            result = bookings_expire_unpaid(batch_size=batch_size, dry_run=dry_run)
+            result = bookings_expire_unpaid(
+                batch_size=batch_size, dry_run=dry_run, notify=not no_email
+            )
             if not dry_run:
                 idempotency.purge_expired()
         except (DatabaseError, BookingDomainError) as error:
