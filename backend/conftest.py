@@ -1,16 +1,24 @@
 """Fixtures shared by every app's tests."""
 
+import os
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.utils import timezone
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings.tests.factories import StaffUserFactory, UserFactory
 from apps.services.tests.factories import ServiceFactory
 from apps.staff.tests.factories import StaffFactory
+
+# CI replays the same generated examples every run, so a red run is
+# reproducible; local runs draw new ones and keep exploring.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 def pytest_collection_modifyitems(config, items):
