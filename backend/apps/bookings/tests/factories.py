@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from apps.availability.tests.factories import AvailabilityFactory
+from apps.bookings import services
 from apps.bookings.models import ACTIVE_STATUSES, Booking
 from apps.services.tests.factories import ServiceFactory
 from apps.staff.tests.factories import StaffFactory
@@ -59,3 +60,14 @@ class BookingFactory(factory.django.DjangoModelFactory):
         if create and self.availability is not None:
             self.availability.is_booked = self.status in ACTIVE_STATUSES
             self.availability.save(update_fields=["is_booked"])
+
+
+def unpaid_booking(service, slot, **overrides):
+    """A booking made through the domain layer, as a guest makes one."""
+    fields = {
+        "customer_name": "Joana",
+        "customer_email": "joana@example.com",
+        "customer_phone": "912345678",
+    }
+    fields.update(overrides)
+    return services.booking_create(service=service, availability=slot, **fields)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.availability.models import Availability
 from apps.bookings import services
 from apps.bookings.models import Booking
-from apps.bookings.tests.factories import StaffUserFactory
+from apps.bookings.tests.factories import StaffUserFactory, unpaid_booking
 
 pytestmark = pytest.mark.django_db
 Status = Booking.Status
@@ -24,13 +24,7 @@ def admin_client(client):
 
 @pytest.fixture
 def booking(service, slot):
-    return services.booking_create(
-        service=service,
-        availability=slot,
-        customer_name="Joana",
-        customer_email="joana@example.com",
-        customer_phone="912345678",
-    )
+    return unpaid_booking(service, slot)
 
 
 def run_action(admin_client, action, *bookings):

@@ -8,9 +8,8 @@ import shutil
 
 import pytest
 
-from apps.bookings import services
 from apps.bookings.models import Booking
-from apps.bookings.tests.factories import StaffUserFactory
+from apps.bookings.tests.factories import StaffUserFactory, unpaid_booking
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -47,21 +46,11 @@ def browser_page(monkeypatch):
         browser.close()
 
 
-def unpaid_booking(service, slot, email):
-    return services.booking_create(
-        service=service,
-        availability=slot,
-        customer_name="Joana Silva",
-        customer_email=email,
-        customer_phone="+351 912 345 678",
-    )
-
-
 def test_front_desk_verifies_a_payment_in_the_admin(
     live_server, browser_page, service, slot
 ):
     desk = StaffUserFactory(username="desk", is_superuser=True)
-    booking = unpaid_booking(service, slot, "joana@example.com")
+    booking = unpaid_booking(service, slot)
     page = browser_page
 
     page.goto(f"{live_server.url}/admin/login/")
@@ -98,7 +87,7 @@ def test_front_desk_verifies_a_payment_in_the_browsable_api(
     live_server, browser_page, service, slot
 ):
     StaffUserFactory(username="desk")
-    booking = unpaid_booking(service, slot, "guest2@example.com")
+    booking = unpaid_booking(service, slot, customer_email="guest2@example.com")
     page = browser_page
     action_url = f"/api/bookings/{booking.pk}/verify-payment/"
 

@@ -25,7 +25,7 @@ from apps.availability.models import Availability
 from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import services
 from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent
-from apps.bookings.tests.factories import StaffUserFactory
+from apps.bookings.tests.factories import StaffUserFactory, unpaid_booking
 from apps.bookings.tests.test_services import assert_is_booked_invariant
 from apps.bookings.tests.threads import in_threads
 from apps.services.tests.factories import ServiceFactory
@@ -133,13 +133,7 @@ def test_parallel_creates_over_many_slots_book_each_once(catalogue):
 
 
 def booked(service, slot):
-    return services.booking_create(
-        service=service,
-        availability=slot,
-        customer_name="Guest",
-        customer_email="guest@example.com",
-        customer_phone="912345678",
-    )
+    return unpaid_booking(service, slot)
 
 
 def test_verify_and_cancel_at_once_resolve_to_a_serial_order(catalogue):
@@ -530,14 +524,7 @@ def test_a_failure_in_the_expiry_job_changes_nothing_of_its_batch(
 ):
     service, staff = catalogue
     (slot,) = new_slots(staff, 1)
-    booking = services.booking_create(
-        service=service,
-        availability=slot,
-        customer_name="Guest",
-        customer_email="g@example.com",
-        customer_phone="912345678",
-        now=timezone.now() - timedelta(hours=1),
-    )
+    booking = unpaid_booking(service, slot, now=timezone.now() - timedelta(hours=1))
     monkeypatch.setattr(
         BookingEvent.objects, "bulk_create", failing("BookingEvent.bulk_create")
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.bookings import services
 from apps.bookings.models import Booking
+from apps.bookings.tests.factories import unpaid_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -98,13 +99,7 @@ def test_no_email_when_the_transaction_rolls_back(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        services.booking_create(
-            service=service,
-            availability=slot,
-            customer_name="Joana",
-            customer_email="joana@example.com",
-            customer_phone="912345678",
-        )
+        unpaid_booking(service, slot)
         raise RuntimeError("rolled back after the booking")
     assert callbacks == []
     assert mail.outbox == []
@@ -113,13 +108,7 @@ def test_no_email_when_the_transaction_rolls_back(
 
 def test_emails_wait_for_the_commit(service, slot, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.booking_create(
-            service=service,
-            availability=slot,
-            customer_name="Joana",
-            customer_email="joana@example.com",
-            customer_phone="912345678",
-        )
+        unpaid_booking(service, slot)
         assert mail.outbox == []
     assert len(callbacks) == 1
 
@@ -148,9 +137,9 @@ def test_expiry_emails_every_expired_guest_once(
 
     slots = [AvailabilityFactory(staff=staff_member) for _ in range(3)]
     for index, slot in enumerate(slots):
-        services.booking_create(
-            service=staff_member.services.first(),
-            availability=slot,
+        unpaid_booking(
+            staff_member.services.first(),
+            slot,
             customer_name=f"Guest {index}",
             customer_email=f"guest{index}@example.com",
             customer_phone=f"91234567{index}",

@@ -10,6 +10,7 @@ from apps.bookings.serializers import (
     BookingSerializer,
     BookingUpdateSerializer,
 )
+from apps.bookings.tests.factories import unpaid_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -105,13 +106,7 @@ def test_update_serializer_only_knows_contact_fields_and_status():
     BOOKING_CURRENCY="CHF", BOOKING_PAYMENT_INSTRUCTIONS="IBAN CH00 0000, thank you."
 )
 def test_payment_instructions_while_awaiting_payment(service, slot, staff_user):
-    booking = services.booking_create(
-        service=service,
-        availability=slot,
-        customer_name="Joana",
-        customer_email="j@example.com",
-        customer_phone="912345678",
-    )
+    booking = unpaid_booking(service, slot)
     data = BookingSerializer(booking).data
     assert data["status"] == "awaiting_payment"
     assert data["payment_instructions"] == {
@@ -129,13 +124,7 @@ def test_payment_instructions_while_awaiting_payment(service, slot, staff_user):
 
 @override_settings(TIME_ZONE="America/New_York")
 def test_datetimes_render_with_the_business_timezone_offset(service, slot):
-    booking = services.booking_create(
-        service=service,
-        availability=slot,
-        customer_name="Joana",
-        customer_email="j@example.com",
-        customer_phone="912345678",
-    )
+    booking = unpaid_booking(service, slot)
     data = BookingSerializer(Booking.objects.get(pk=booking.pk)).data
     for name in ("start_time", "end_time", "payment_expires_at", "created_at"):
         # New York is UTC-5 in winter and UTC-4 in summer.
