@@ -29,3 +29,6 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# No collectstatic in tests: WhiteNoise serves straight from the apps.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
