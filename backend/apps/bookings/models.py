@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to type
@@ -98,6 +99,18 @@ class Booking(models.Model):
                 fields=["payment_expires_at", "id"],
                 condition=models.Q(status="awaiting_payment"),
                 name="booking_unpaid_expiry_idx",
+            ),
+            # The per-contact unpaid limit, checked on every guest booking:
+            # without these it scanned the whole table (22 ms at 100 000).
+            models.Index(
+                Upper("customer_email"),
+                condition=models.Q(status="awaiting_payment"),
+                name="booking_unpaid_email_idx",
+            ),
+            models.Index(
+                fields=["customer_phone_digits"],
+                condition=models.Q(status="awaiting_payment"),
+                name="booking_unpaid_phone_idx",
             ),
         ]
 

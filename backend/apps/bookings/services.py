@@ -239,12 +239,17 @@ def _check_unpaid_limit(*, email: str, phone_digits: str) -> None:
                 "FROM unnest(%s::text[]) WITH ORDINALITY AS k(key, n) ORDER BY n",
                 [contact_keys],
             )
+    unpaid = unpaid_bookings_of_contact(email=email, phone_digits=phone_digits)
+    if unpaid.count() >= settings.BOOKING_MAX_UNPAID_PER_CONTACT:
+        raise exceptions.TooManyUnpaidBookings()
+
+
+def unpaid_bookings_of_contact(*, email: str, phone_digits: str):
+    """Unpaid bookings of one email or phone; served by two partial indexes."""
     same_contact = Q(customer_email__iexact=email.strip())
     if phone_digits:
         same_contact |= Q(customer_phone_digits=phone_digits)
-    unpaid = Booking.objects.filter(same_contact, status=Status.AWAITING_PAYMENT)
-    if unpaid.count() >= settings.BOOKING_MAX_UNPAID_PER_CONTACT:
-        raise exceptions.TooManyUnpaidBookings()
+    return Booking.objects.filter(same_contact, status=Status.AWAITING_PAYMENT)
 
 
 def _insert_booking(booking: Booking) -> Booking:

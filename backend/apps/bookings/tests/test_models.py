@@ -132,3 +132,41 @@ def test_service_rejects_non_positive_duration_and_negative_price():
         ServiceFactory(duration_minutes=0)
     with pytest.raises(IntegrityError), transaction.atomic():
         ServiceFactory(price=-1)
+
+
+@pytest.mark.django_db
+@pytest.mark.postgresql_only
+def test_the_unpaid_limit_query_is_served_by_its_indexes():
+    """Found by the benchmark: the per-contact count scanned the whole table."""
+    from apps.bookings.services import unpaid_bookings_of_contact
+    from apps.services.tests.factories import ServiceFactory
+    from apps.staff.tests.factories import StaffFactory
+
+    service, staff = ServiceFactory(), StaffFactory()
+    with connection.cursor() as cursor:
+        # 3 000 unpaid bookings, each on its own slot, then fresh statistics.
+        cursor.execute(
+            "INSERT INTO availability_availability (staff_id, start_time, end_time,"
+            " is_booked, created_at, updated_at) SELECT %s, now() + g * interval"
+            " '1 hour', now() + g * interval '1 hour' + interval '30 minutes',"
+            " true, now(), now() FROM generate_series(1, 3000) g",
+            [staff.pk],
+        )
+        cursor.execute(
+            "INSERT INTO bookings_booking (reference, service_id, staff_id,"
+            " availability_id, customer_name, customer_email, customer_phone,"
+            " customer_phone_digits, notes, amount_due, status, payment_expires_at,"
+            " cancel_reason, created_at, updated_at) SELECT 'T' || lpad(a.id::text,"
+            " 7, '0'), %s, a.staff_id, a.id, 'Guest', 'g' || a.id || '@example.com',"
+            " '', '9' || a.id, '', 10, 'awaiting_payment', now(), '', now(), now()"
+            " FROM availability_availability a",
+            [service.pk],
+        )
+        cursor.execute("ANALYZE bookings_booking")
+        query = unpaid_bookings_of_contact(email="G7@example.com", phone_digits="97")
+        sql, params = query.order_by().values("pk").query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan" not in plan
+    assert "booking_unpaid_email_idx" in plan
+    assert "booking_unpaid_phone_idx" in plan
