@@ -847,7 +847,7 @@ def analysis(results):
             "validation, the throttle counter (a database cache write unless "
             "`REDIS_URL` is set), the per-contact unpaid limit (advisory locks and "
             "a count), the confirmation email (queued after commit) and rendering "
-            "the booking: 22 SQL statements and about 9.4 ms per request measured "
+            "the booking: 22 SQL statements and about 10 ms per request measured "
             "in-process on an idle machine by `scripts/bench/profile_create.py` "
             "(a third of it waiting on the "
             "database, the rest Python in Django and DRF), against 5 statements "
