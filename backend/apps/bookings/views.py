@@ -104,33 +104,37 @@ class BookingViewSet(
             return [BookingLookupThrottle()]
         return []
 
-    def get_queryset(self):
-        bookings = selectors.booking_list()
-        if self.action == "retrieve" or self.action in {
-            "update",
-            "partial_update",
-            "verify_payment",
-            "cancel",
-            "complete",
-        }:
-            bookings = bookings.prefetch_related("events__actor")
-        return bookings
-
-    # Input serializers by action: they give the browsable API its forms.
-    input_serializers = {
+    # Actions that render one booking with its audit events.
+    detail_actions = {
+        "retrieve",
+        "update",
+        "partial_update",
+        "verify_payment",
+        "cancel",
+        "complete",
+    }
+    # Serializers by action (the browsable API takes its forms from them);
+    # the rest render BookingDetailSerializer.
+    action_serializers = {
+        "list": BookingSerializer,
+        "availability": BookableSlotSerializer,
         "create": BookingCreateSerializer,
         "cancel": BookingCancelSerializer,
         "lookup": GuestLookupSerializer,
         "lookup_cancel": GuestCancelSerializer,
     }
 
+    def get_queryset(self):
+        bookings = selectors.booking_list()
+        if self.action in self.detail_actions:
+            bookings = bookings.prefetch_related("events__actor")
+        return bookings
+
     def get_serializer_class(self):
-        if self.action in self.input_serializers:
-            return self.input_serializers[self.action]
+        if self.action in self.action_serializers:
+            return self.action_serializers[self.action]
         if self.request is not None and self.request.method in ("PUT", "PATCH"):
             return BookingUpdateSerializer
-        if self.action == "list":
-            return BookingSerializer
         return BookingDetailSerializer
 
     def _render(self, booking, serializer_class=BookingDetailSerializer):
@@ -298,9 +302,7 @@ class BookingViewSet(
         detail=False,
         methods=["get"],
         filter_backends=[],
-        serializer_class=BookableSlotSerializer,
     )
     def availability(self, request):
         page = self.paginate_queryset(bookable_slots_for(request))
-        serializer = BookableSlotSerializer(page, many=True)
-        return self.get_paginated_response(serializer.data)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
