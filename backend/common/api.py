@@ -13,7 +13,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from apps.bookings.exceptions import BookingDomainError
+from common.exceptions import DomainError
 
 logger = logging.getLogger("apps.api")
 
@@ -82,7 +82,7 @@ DATABASE_RETRY_AFTER = "5"
 
 def exception_handler(exc, context):
     """Render domain errors and DRF errors as `{"code", "detail", "errors"?}`."""
-    if isinstance(exc, BookingDomainError):
+    if isinstance(exc, DomainError):
         errors = {exc.field: [exc.detail]} if exc.status_code == 400 else None
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         return Response(

@@ -5,13 +5,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from apps.availability import services
 from apps.availability.models import Availability
-from apps.bookings import services
-from apps.bookings.exceptions import BookingDomainError
 from apps.staff.models import Staff
+from common.exceptions import DomainError
 
 
-def as_validation_error(error: BookingDomainError) -> ValidationError:
+def as_validation_error(error: DomainError) -> ValidationError:
     field = error.field if error.status_code == 400 else None
     return ValidationError({field: error.detail} if field else error.detail)
 
@@ -39,7 +39,7 @@ class AvailabilityAdminForm(forms.ModelForm):
                     end_time=end,
                     availability=existing,
                 )
-            except BookingDomainError as error:
+            except DomainError as error:
                 raise as_validation_error(error) from error
         return cleaned
 
@@ -118,14 +118,14 @@ class AvailabilityAdmin(admin.ModelAdmin):
                     start_time=data["start_time"],
                     end_time=data["end_time"],
                 ).pk
-        except BookingDomainError as error:
+        except DomainError as error:
             # Only when another change won a race after the form's check.
             messages.error(request, f"Not saved: {error.detail}")
 
     def delete_model(self, request, obj):
         try:
             services.availability_delete(availability=obj)
-        except BookingDomainError as error:
+        except DomainError as error:
             messages.error(request, f"{obj}: {error.detail}")
 
     def delete_queryset(self, request, queryset):

@@ -1,7 +1,7 @@
 import django_filters
 
 from apps.availability.models import Availability
-from apps.bookings.selectors import local_day_bounds
+from apps.availability.selectors import local_day_bounds
 from apps.services.models import Service
 
 

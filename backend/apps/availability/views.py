@@ -2,14 +2,14 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
+from apps.availability import services
 from apps.availability.filters import AvailabilityFilter
+from apps.availability.selectors import availability_bookable, availability_list
 from apps.availability.serializers import (
     AvailabilitySerializer,
     BookableSlotQuerySerializer,
     BookableSlotSerializer,
 )
-from apps.bookings import services
-from apps.bookings.selectors import availability_bookable, availability_list
 from common.api import IsStaffOrReadOnly, is_staff_request
 
 

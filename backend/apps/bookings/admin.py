@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 
 from apps.bookings import services
-from apps.bookings.exceptions import BookingDomainError
 from apps.bookings.models import Booking, BookingEvent
+from common.exceptions import DomainError
 
 CONTACT_FIELDS = ["customer_name", "customer_email", "customer_phone", "notes"]
 RECORD_FIELDS = [
@@ -146,7 +146,7 @@ class BookingAdmin(admin.ModelAdmin):
             try:
                 operation(booking)
                 succeeded += 1
-            except BookingDomainError as error:
+            except DomainError as error:
                 self.message_user(
                     request, f"{booking.reference}: {error.detail}", messages.ERROR
                 )

@@ -1,7 +1,7 @@
 import django_filters
 
+from apps.availability.selectors import local_day_bounds
 from apps.bookings.models import Booking
-from apps.bookings.selectors import local_day_bounds
 
 
 class BookingFilter(django_filters.FilterSet):

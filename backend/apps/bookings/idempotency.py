@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.bookings.exceptions import BookingDomainError
 from apps.bookings.models import IdempotencyKey
+from common.exceptions import DomainError
 
 # A request that claimed a key and then died (crash, killed worker) leaves it
 # in flight; after this long a retry may take it over.
@@ -22,7 +22,7 @@ ABANDONED_AFTER = timedelta(seconds=60)
 MAX_KEY_LENGTH = 255
 
 
-class IdempotencyKeyReused(BookingDomainError):
+class IdempotencyKeyReused(DomainError):
     status_code = 422
     code = "idempotency_key_reused"
     default_detail = (
@@ -30,7 +30,7 @@ class IdempotencyKeyReused(BookingDomainError):
     )
 
 
-class IdempotentRequestInProgress(BookingDomainError):
+class IdempotentRequestInProgress(DomainError):
     code = "request_in_progress"
     default_detail = (
         "A request with this Idempotency-Key is still being processed. "
@@ -39,7 +39,7 @@ class IdempotentRequestInProgress(BookingDomainError):
     retry_after = 1
 
 
-class InvalidIdempotencyKey(BookingDomainError):
+class InvalidIdempotencyKey(DomainError):
     status_code = 400
     code = "invalid"
     field = "Idempotency-Key"

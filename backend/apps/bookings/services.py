@@ -1,37 +1,33 @@
-"""The booking domain layer: every write that changes booking or slot state.
+"""The booking domain layer: every write that changes a booking's state.
 
 The API, the admin and the expiry command all call these functions, so the
 rules live in one place. Each transition has the same shape:
 
-1. open `transaction.atomic()`;
-2. lock the rows it touches with `select_for_update()`, always in the same
-   order (staff, then slot, then booking) so that two writers never wait for
-   each other in a cycle;
+1. open `write_transaction()`;
+2. lock the rows it touches with `select_for_update()`, in the one lock order
+   (staff, then slot, then booking: see `common.db`);
 3. read the clock, then re-read and re-check the state under the lock
    against `ALLOWED_TRANSITIONS` (a clock read before the lock would let a
    transition that waited be stamped before the one it waited for);
 4. change it, keep `Availability.is_booked` in step, and write one
    `BookingEvent`.
-
-Locks are `FOR NO KEY UPDATE`: inserting a booking takes `FOR KEY SHARE` on the
-rows it references, which a plain `FOR UPDATE` would block. On SQLite the
-locks are no-ops, and the IMMEDIATE transactions serialise writers instead.
 """
 
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from datetime import time as dt_time
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.availability.models import Availability
+from apps.availability.services import (
+    lock_availabilities,
+    lock_availability,
+)
 from apps.bookings import exceptions, notifications
 from apps.bookings.models import (
     ACTIVE_STATUSES,
@@ -42,6 +38,7 @@ from apps.bookings.models import (
 )
 from apps.services.models import Service
 from apps.staff.models import Staff
+from common.db import write_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -61,37 +58,6 @@ def payment_deadline(created_at: datetime) -> datetime:
 # --- locking helpers ------------------------------------------------------
 
 
-@contextmanager
-def write_transaction() -> Iterator[None]:
-    """`transaction.atomic()` whose lock waits are bounded on PostgreSQL.
-
-    A request that cannot get its rows within BOOKING_LOCK_TIMEOUT_SECONDS
-    gets LockTimeout (503, retry shortly) instead of hanging a worker; the
-    transaction is rolled back whole either way.
-    """
-    try:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT set_config('lock_timeout', %s, true)",
-                        [f"{settings.BOOKING_LOCK_TIMEOUT_SECONDS * 1000:.0f}ms"],
-                    )
-            yield
-    except OperationalError as error:
-        if getattr(error.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
-            raise exceptions.LockTimeout() from error
-        raise
-
-
-def _lock_availability(availability_id: int) -> Availability:
-    return (
-        Availability.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("staff")
-        .get(pk=availability_id)
-    )
-
-
 def _lock_booking(booking_id: int) -> Booking:
     """Lock a booking and its slot (slot first, like every other writer)."""
     availability_id = (
@@ -100,12 +66,7 @@ def _lock_booking(booking_id: int) -> Booking:
         .get()
     )
     if availability_id is not None:
-        # list() runs the query: a lazy queryset would take no lock.
-        list(
-            Availability.objects.select_for_update(no_key=True)
-            .filter(pk=availability_id)
-            .values_list("pk", flat=True)
-        )
+        lock_availabilities([availability_id])
     return (
         Booking.objects.select_for_update(no_key=True, of=("self",))
         .select_related("availability", "service", "staff")
@@ -167,7 +128,7 @@ def booking_create(
     """
     with write_transaction():
         try:
-            slot = _lock_availability(availability.pk)
+            slot = lock_availability(availability.pk)
         except Availability.DoesNotExist:
             # Deleted by staff after the request was validated.
             raise exceptions.SlotUnavailable() from None
@@ -527,14 +488,9 @@ def _expire_batch(
     candidates: list[tuple], *, now: datetime, notify: bool = True
 ) -> list[str]:
     booking_ids = [pk for pk, _, _ in candidates]
-    slot_ids = sorted({slot_id for _, slot_id, _ in candidates})
+    slot_ids = [slot_id for _, slot_id, _ in candidates]
     with write_transaction():
-        locked_slot_ids = list(
-            Availability.objects.select_for_update(no_key=True, skip_locked=True)
-            .filter(pk__in=slot_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        locked_slot_ids = lock_availabilities(slot_ids, skip_locked=True)
         # Re-checked under the lock: a booking verified or cancelled since
         # the candidates were read no longer matches and is left alone.
         bookings = list(
@@ -575,141 +531,3 @@ def _expire_batch(
                 notifications.BOOKING_CANCELLED, *expired_ids
             )
     return [reference for _, _, reference in bookings]
-
-
-# --- slots --------------------------------------------------------------------
-
-
-def availability_validate(
-    *, staff_id: int, start_time, end_time, availability: Availability | None = None
-) -> None:
-    """Raise the domain error a slot write would meet; write nothing.
-
-    The writes below call it under their locks; forms (the admin) call it
-    first for friendly field errors.
-    """
-    if end_time <= start_time:
-        raise exceptions.InvalidSlotTimes()
-    if availability is not None:
-        moved = (staff_id, start_time, end_time) != (
-            availability.staff_id,
-            availability.start_time,
-            availability.end_time,
-        )
-        if not moved:
-            return
-        if availability.bookings.filter(status__in=ACTIVE_STATUSES).exists():
-            raise exceptions.SlotHasActiveBooking()
-    overlapping = Availability.objects.filter(
-        staff_id=staff_id, start_time__lt=end_time, end_time__gt=start_time
-    )
-    if availability is not None:
-        overlapping = overlapping.exclude(pk=availability.pk)
-    if overlapping.exists():
-        raise exceptions.SlotOverlap()
-
-
-def _lock_staff(*staff_ids: int) -> None:
-    list(
-        Staff.objects.select_for_update(no_key=True)
-        .filter(pk__in=sorted(set(staff_ids)))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-
-
-def availability_create(*, staff: Staff, start_time, end_time) -> Availability:
-    """Add a slot; the staff row lock makes the overlap check race-free."""
-    with write_transaction():
-        _lock_staff(staff.pk)
-        availability_validate(
-            staff_id=staff.pk, start_time=start_time, end_time=end_time
-        )
-        return Availability.objects.create(
-            staff=staff, start_time=start_time, end_time=end_time
-        )
-
-
-def availability_update(*, availability: Availability, changes: dict) -> Availability:
-    """Move a slot in time or to another staff member, unless a booking holds it."""
-    unknown = set(changes) - {"staff", "start_time", "end_time"}
-    if unknown:
-        raise ValueError(f"availability_update cannot change {sorted(unknown)}")
-    new_staff = changes.get("staff")
-    with write_transaction():
-        _lock_staff(availability.staff_id, *([new_staff.pk] if new_staff else []))
-        slot = _lock_availability(availability.pk)
-        staff_id = new_staff.pk if new_staff else slot.staff_id
-        start_time = changes.get("start_time", slot.start_time)
-        end_time = changes.get("end_time", slot.end_time)
-        availability_validate(
-            staff_id=staff_id,
-            start_time=start_time,
-            end_time=end_time,
-            availability=slot,
-        )
-        if (staff_id, start_time, end_time) == (
-            slot.staff_id,
-            slot.start_time,
-            slot.end_time,
-        ):
-            return slot
-        slot.staff_id, slot.start_time, slot.end_time = staff_id, start_time, end_time
-        slot.save(update_fields=["staff", "start_time", "end_time", "updated_at"])
-        return slot
-
-
-def availability_delete(*, availability: Availability) -> None:
-    """Delete a slot no active booking holds; cancelled bookings keep their history."""
-    with write_transaction():
-        slot = _lock_availability(availability.pk)
-        if slot.bookings.filter(status__in=ACTIVE_STATUSES).exists():
-            raise exceptions.SlotHasActiveBooking()
-        slot.delete()
-
-
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def availability_generate(
-    *,
-    staff: Staff,
-    first_day: date,
-    last_day: date,
-    day_start: dt_time,
-    day_end: dt_time,
-    every_minutes: int,
-    weekdays: frozenset[int] = frozenset(range(7)),
-) -> int:
-    """Create back-to-back slots of `every_minutes` on each chosen day.
-
-    Times are wall-clock times in BOOKING_TIMEZONE, so a 09:00 slot stays at
-    09:00 across a daylight-saving change. Slots that would overlap an
-    existing one are skipped, which makes a rerun create nothing. Returns the
-    number of slots created.
-    """
-    if every_minutes < 1:
-        raise ValueError("every_minutes must be at least 1")
-    zone = timezone.get_default_timezone()
-    length = timedelta(minutes=every_minutes)
-    created = 0
-    with write_transaction():
-        _lock_staff(staff.pk)
-        day = first_day
-        while day <= last_day:
-            if day.weekday() in weekdays:
-                start = datetime.combine(day, day_start, tzinfo=zone)
-                day_close = datetime.combine(day, day_end, tzinfo=zone)
-                while start + length <= day_close:
-                    end = start + length
-                    clash = Availability.objects.filter(
-                        staff=staff, start_time__lt=end, end_time__gt=start
-                    ).exists()
-                    if not clash:
-                        Availability.objects.create(
-                            staff=staff, start_time=start, end_time=end
-                        )
-                        created += 1
-                    start = end
-            day += timedelta(days=1)
-    return created

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from apps.bookings.selectors import service_list
+from apps.services.selectors import service_list
 from apps.services.serializers import PublicServiceSerializer, ServiceSerializer
 from common.api import IsStaffOrReadOnly, is_staff_request
 

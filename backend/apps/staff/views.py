@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from apps.bookings.selectors import staff_list
+from apps.staff.selectors import staff_list
 from apps.staff.serializers import PublicStaffSerializer, StaffSerializer
 from common.api import IsStaffOrReadOnly, is_staff_request
 

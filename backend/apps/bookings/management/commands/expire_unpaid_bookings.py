@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from apps.bookings import idempotency
-from apps.bookings.exceptions import BookingDomainError
 from apps.bookings.services import bookings_expire_unpaid
+from common.exceptions import DomainError
 
 
 def positive_int(value: str) -> int:
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             )
             if not dry_run:
                 idempotency.purge_expired()
-        except (DatabaseError, BookingDomainError) as error:
+        except (DatabaseError, DomainError) as error:
             first_line = str(error).strip().splitlines()[0] if str(error) else ""
             raise CommandError(
                 f"expiring unpaid bookings failed: {type(error).__name__}: {first_line}"

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from apps.bookings.services import availability_generate
+from apps.availability.services import availability_generate
 from apps.services.models import Service
 from apps.staff.models import Staff
 

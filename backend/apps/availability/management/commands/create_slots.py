@@ -9,7 +9,7 @@ from datetime import date, time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.bookings.services import WEEKDAY_NAMES, availability_generate
+from apps.availability.services import WEEKDAY_NAMES, availability_generate
 from apps.staff.models import Staff
 
 

@@ -1,0 +1,23 @@
+"""Domain errors of slot writes (see common.exceptions for the shape)."""
+
+from common.exceptions import DomainError, InvalidInput
+
+
+class SlotOverlap(InvalidInput):
+    code = "slot_overlap"
+    field = "start_time"
+    default_detail = "This slot overlaps another slot of the same staff member."
+
+
+class InvalidSlotTimes(InvalidInput):
+    code = "invalid_slot_times"
+    field = "end_time"
+    default_detail = "A slot must end after it starts."
+
+
+class SlotHasActiveBooking(DomainError):
+    code = "slot_booked"
+    default_detail = (
+        "This slot holds an active booking; cancel the booking before moving "
+        "or deleting the slot."
+    )

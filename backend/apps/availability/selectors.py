@@ -1,0 +1,62 @@
+"""Read-only queries of slots: what guests may book, what staff see."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from apps.availability.models import Availability
+from apps.services.models import Service
+from apps.staff.models import Staff
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The instants a calendar day of BOOKING_TIMEZONE starts and ends.
+
+    A range on the indexed column rather than `__date`, which would cast every
+    row; midnight to midnight is 23 or 25 hours on daylight-saving days.
+    """
+    zone = timezone.get_default_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end
+
+
+def availability_bookable(
+    *,
+    service: Service | None = None,
+    staff: Staff | None = None,
+    day: date | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Availability]:
+    """Slots a guest can book now: future, free, their staff member active.
+
+    "Future" means after the minimum notice (BOOKING_MIN_NOTICE_MINUTES).
+
+    With a service, only slots of staff who offer it, long enough for it, and
+    none at all while the service is inactive.
+    """
+    now = now or timezone.now()
+    earliest = now + timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES)
+    slots = Availability.objects.filter(
+        is_booked=False, start_time__gt=earliest, staff__is_active=True
+    )
+    if service is not None:
+        if not service.is_active:
+            return Availability.objects.none()
+        slots = slots.filter(
+            staff__services=service,
+            end_time__gte=F("start_time") + timedelta(minutes=service.duration_minutes),
+        )
+    if staff is not None:
+        slots = slots.filter(staff=staff)
+    if day is not None:
+        start, end = local_day_bounds(day)
+        slots = slots.filter(start_time__gte=start, start_time__lt=end)
+    return slots.select_related("staff").order_by("start_time", "pk")
+
+
+def availability_list() -> QuerySet[Availability]:
+    """Every slot, booked and past included: the staff view."""
+    return Availability.objects.select_related("staff").order_by("start_time", "pk")

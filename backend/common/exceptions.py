@@ -1,0 +1,42 @@
+"""The base of every domain error, and the errors the shared core raises itself.
+
+Every error carries a stable machine-readable `code` the frontend can switch
+on and an HTTP `status_code`, the way DRF's `APIException` subclasses carry
+`status_code` and `default_code`; `common.api.exception_handler` renders them
+all in one body shape, so no view catches them itself. Errors about one input
+field name it in `field`, and are rendered as field errors (400). Each app
+keeps its own errors in its `exceptions.py`, as subclasses of these.
+"""
+
+
+class DomainError(Exception):
+    status_code = 409
+    code = "conflict"
+    default_detail = "The request conflicts with the current state."
+    field: str | None = None
+    retry_after: int | None = None  # seconds, sent as Retry-After
+
+    def __init__(self, detail: str | None = None, *, field: str | None = None):
+        self.detail = detail or self.default_detail
+        if field is not None:
+            self.field = field
+        super().__init__(self.detail)
+
+
+class InvalidInput(DomainError):
+    """400: the input names something the operation cannot use."""
+
+    status_code = 400
+    code = "invalid"
+
+
+class LockTimeout(DomainError):
+    """503: the rows are held by another writer for longer than we wait."""
+
+    status_code = 503
+    code = "lock_timeout"
+    default_detail = (
+        "The booking is being changed by another request right now. "
+        "Please try again in a moment."
+    )
+    retry_after = 2
