@@ -10,7 +10,11 @@ from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from apps.availability.tests.factories import AvailabilityFactory
-from apps.bookings.tests.factories import StaffUserFactory, UserFactory
+from apps.bookings.tests.factories import (
+    StaffUserFactory,
+    UserFactory,
+    unpaid_booking,
+)
 from apps.services.tests.factories import ServiceFactory
 from apps.staff.tests.factories import StaffFactory
 
@@ -81,4 +85,17 @@ def staff_client(staff_user):
 def user_client(db):
     client = APIClient()
     client.force_authenticate(UserFactory())
+    return client
+
+
+@pytest.fixture
+def booking(service, slot):
+    """An unpaid booking of `slot`, made through the domain layer."""
+    return unpaid_booking(service, slot)
+
+
+@pytest.fixture
+def admin_client(client):
+    """The Django test client, logged in to the admin as a superuser."""
+    client.force_login(StaffUserFactory(is_superuser=True))
     return client

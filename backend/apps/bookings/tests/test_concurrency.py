@@ -30,6 +30,7 @@ from apps.bookings.tests.test_services import assert_is_booked_invariant
 from apps.bookings.tests.threads import in_threads
 from apps.services.tests.factories import ServiceFactory
 from apps.staff.tests.factories import StaffFactory
+from common.db import write_transaction
 
 Status = Booking.Status
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -189,7 +190,7 @@ def test_a_transition_that_waited_for_a_lock_is_stamped_after_the_winner(catalog
 
     def race(index):
         if index == 0:
-            with services.write_transaction():
+            with write_transaction():
                 locked = services._lock_booking(booking.pk)
                 holding.set()
                 cancel_requested.wait(timeout=10)

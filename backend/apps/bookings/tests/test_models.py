@@ -1,7 +1,5 @@
 """Model-level rules: the transitions table, references, database constraints."""
 
-from datetime import timedelta
-
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -83,55 +81,6 @@ def test_active_booking_must_have_a_slot():
     with pytest.raises(IntegrityError), transaction.atomic():
         BookingFactory(availability=None, status=Status.CONFIRMED)
     assert BookingFactory(availability=None, status=Status.CANCELLED).pk
-
-
-@pytest.mark.django_db
-def test_slot_must_end_after_it_starts():
-    slot = AvailabilityFactory.build()
-    slot.staff.save()
-    slot.end_time = slot.start_time
-    with pytest.raises(IntegrityError), transaction.atomic():
-        slot.save()
-
-
-@pytest.mark.django_db
-def test_slot_start_is_unique_per_staff_member():
-    slot = AvailabilityFactory()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        AvailabilityFactory(
-            staff=slot.staff,
-            start_time=slot.start_time,
-            end_time=slot.end_time + timedelta(minutes=30),
-        )
-
-
-@pytest.mark.django_db
-@pytest.mark.postgresql_only
-def test_overlapping_slots_are_excluded_on_postgresql():
-    slot = AvailabilityFactory()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        AvailabilityFactory(
-            staff=slot.staff,
-            start_time=slot.start_time + timedelta(minutes=30),
-            end_time=slot.end_time + timedelta(minutes=30),
-        )
-    # Back to back is not an overlap.
-    AvailabilityFactory(
-        staff=slot.staff,
-        start_time=slot.end_time,
-        end_time=slot.end_time + timedelta(hours=1),
-    )
-    assert connection.vendor == "postgresql"
-
-
-@pytest.mark.django_db
-def test_service_rejects_non_positive_duration_and_negative_price():
-    from apps.services.tests.factories import ServiceFactory
-
-    with pytest.raises(IntegrityError), transaction.atomic():
-        ServiceFactory(duration_minutes=0)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        ServiceFactory(price=-1)
 
 
 @pytest.mark.django_db

@@ -22,6 +22,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from apps.availability import exceptions as slot_exceptions
+from apps.availability import services as slot_services
 from apps.availability.models import Availability
 from apps.bookings import exceptions, services
 from apps.bookings.models import ACTIVE_STATUSES, Booking
@@ -55,7 +57,7 @@ class BookingLifecycle(RuleBasedStateMachine):
             start = self.now + timedelta(hours=2 + index)
             length = timedelta(minutes=30 if index % 3 == 0 else 60)
             self.slots.append(
-                services.availability_create(
+                slot_services.availability_create(
                     staff=self.staff[index % 2],
                     start_time=start,
                     end_time=start + length,
@@ -139,14 +141,14 @@ class BookingLifecycle(RuleBasedStateMachine):
         if current is None:
             return
         try:
-            services.availability_update(
+            slot_services.availability_update(
                 availability=current,
                 changes={
                     "start_time": current.start_time + timedelta(minutes=shift),
                     "end_time": current.end_time + timedelta(minutes=shift),
                 },
             )
-        except (exceptions.SlotHasActiveBooking, exceptions.SlotOverlap):
+        except (slot_exceptions.SlotHasActiveBooking, slot_exceptions.SlotOverlap):
             return
 
     @rule(slot=st.integers(0, SLOT_COUNT - 1))
@@ -155,8 +157,8 @@ class BookingLifecycle(RuleBasedStateMachine):
         if current is None:
             return
         try:
-            services.availability_delete(availability=current)
-        except exceptions.SlotHasActiveBooking:
+            slot_services.availability_delete(availability=current)
+        except slot_exceptions.SlotHasActiveBooking:
             return
 
     @rule(
