@@ -1,0 +1,125 @@
+"""Benchmark 2: booking creates per second through the API against the raw
+psycopg transaction at the same concurrency."""
+
+import itertools
+import queue
+import threading
+import time
+
+import psycopg
+from harness import THROUGHPUT_LEVELS, future, guest, latency_summary, run_clients
+
+
+def bench_throughput(api, db):
+    service_id, staff_ids = db.catalogue("throughput", staff_count=10)
+    levels = []
+    day = 500
+    for clients in THROUGHPUT_LEVELS:
+        per_client = 40 if clients <= 8 else 15
+        total = clients * per_client
+        api_slots = queue.SimpleQueue()
+        for slot_id in db.slots(staff_ids, total // 10 + 1, start=future(day)):
+            api_slots.put(slot_id)
+        raw_slots = queue.SimpleQueue()
+        for slot_id in db.slots(staff_ids, total // 10 + 1, start=future(day + 40)):
+            raw_slots.put(slot_id)
+        day += 80
+
+        def api_client(index, clients=clients, per_client=per_client, slots=api_slots):
+            latencies, statuses = [], []
+            for n in range(per_client):
+                status, _, elapsed = api.request(
+                    "POST",
+                    "/api/bookings/",
+                    guest(service_id, slots.get(), f"t{clients}-{index}-{n}"),
+                )
+                statuses.append(status)
+                latencies.append(elapsed)
+            return latencies, statuses
+
+        results, wall = run_clients(clients, api_client)
+        api_latencies = [x for lat, _ in results for x in lat]
+        api_statuses = [x for _, st in results for x in st]
+        raw = raw_throughput(db, clients, per_client, raw_slots, service_id)
+        api_rate = total / wall
+        levels.append(
+            {
+                "clients": clients,
+                "requests": total,
+                "api": {
+                    "creates_per_second": round(api_rate, 1),
+                    "non_201": sum(1 for s in api_statuses if s != 201),
+                    **latency_summary(api_latencies),
+                },
+                "raw_psycopg": raw,
+                "api_share_of_raw": round(api_rate / raw["creates_per_second"], 3),
+            }
+        )
+    return {
+        "levels": levels,
+        "target": "API creates/s >= 20% of raw psycopg at each level",
+        "pass": all(
+            level["api_share_of_raw"] >= 0.2 and level["api"]["non_201"] == 0
+            for level in levels
+        ),
+    }
+
+
+RAW_REFERENCES = itertools.count()
+RAW_CREATE = [
+    "SELECT set_config('lock_timeout', '3000ms', true)",
+    "SELECT a.is_booked, a.start_time, a.end_time, s.is_active"
+    " FROM availability_availability a JOIN staff_staff s ON s.id = a.staff_id"
+    " WHERE a.id = %(slot)s FOR NO KEY UPDATE OF a",
+    "INSERT INTO bookings_booking (reference, service_id, staff_id, availability_id,"
+    " customer_name, customer_email, customer_phone, customer_phone_digits, notes,"
+    " amount_due, status, payment_expires_at, cancel_reason, created_at, updated_at)"
+    " SELECT %(ref)s, %(service)s, a.staff_id, a.id, 'Raw', 'raw@bench.example',"
+    " '555', '555', '', 30, 'awaiting_payment', now() + interval '30 minutes', '',"
+    " now(), now() FROM availability_availability a WHERE a.id = %(slot)s"
+    " RETURNING id",
+    "UPDATE availability_availability SET is_booked = true, updated_at = now()"
+    " WHERE id = %(slot)s",
+    "INSERT INTO bookings_bookingevent (booking_id, from_status, to_status, source,"
+    " note, created_at) VALUES (%(booking)s, '', 'awaiting_payment', 'guest', '',"
+    " now())",
+]
+
+
+def raw_throughput(db, clients, per_client, slots, service_id):
+    """The same lock, re-check, insert and update transaction, through psycopg."""
+    connections = [psycopg.connect(db.url) for _ in range(clients)]
+    lock = threading.Lock()
+
+    def client(index):
+        conn = connections[index]
+        latencies = []
+        for _ in range(per_client):
+            slot = slots.get()
+            with lock:
+                ref = f"W{next(RAW_REFERENCES):07d}"
+            started = time.perf_counter()
+            with conn.transaction():
+                conn.execute(RAW_CREATE[0])
+                booked, _, _, active = conn.execute(
+                    RAW_CREATE[1], {"slot": slot}
+                ).fetchone()
+                assert not booked and active
+                (booking,) = conn.execute(
+                    RAW_CREATE[2], {"ref": ref, "service": service_id, "slot": slot}
+                ).fetchone()
+                conn.execute(RAW_CREATE[3], {"slot": slot})
+                conn.execute(RAW_CREATE[4], {"booking": booking})
+            latencies.append(time.perf_counter() - started)
+        return latencies
+
+    try:
+        results, wall = run_clients(clients, client)
+    finally:
+        for conn in connections:
+            conn.close()
+    latencies = [x for batch in results for x in batch]
+    return {
+        "creates_per_second": round(len(latencies) / wall, 1),
+        **latency_summary(latencies),
+    }
