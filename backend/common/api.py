@@ -3,7 +3,11 @@
 import logging
 import sys
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+)
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
@@ -78,6 +82,12 @@ DATABASE_UNAVAILABLE = _error_body(
     "The service is briefly unavailable. Please try again in a few seconds.",
 )
 DATABASE_RETRY_AFTER = "5"
+REQUEST_TOO_LARGE = _error_body(
+    "request_too_large", "The request body is larger than this API accepts."
+)
+TOO_MANY_FIELDS = _error_body(
+    "too_many_fields", "The request has more fields than this API accepts."
+)
 
 
 def exception_handler(exc, context):
@@ -115,6 +125,10 @@ def exception_handler(exc, context):
             _error_body("conflict", "The request conflicts with existing data."),
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(REQUEST_TOO_LARGE, status=413)
+    if isinstance(exc, TooManyFieldsSent):
+        return Response(TOO_MANY_FIELDS, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ObjectDoesNotExist):
         # A row deleted between the view's lookup and the domain call.
         exc = Http404()
@@ -138,6 +152,15 @@ def exception_handler(exc, context):
     if response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
         response.data["code"] = "method_not_allowed"
     return response
+
+
+def bad_request(request, exception=None):
+    """Django's handler400: errors raised before DRF saw the request, as JSON."""
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse(REQUEST_TOO_LARGE, status=413)
+    if isinstance(exception, TooManyFieldsSent):
+        return JsonResponse(TOO_MANY_FIELDS, status=400)
+    return JsonResponse(_error_body("bad_request", "Bad request."), status=400)
 
 
 def not_found(request, exception=None):

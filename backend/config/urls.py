@@ -24,5 +24,6 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
 ]
 
+handler400 = "common.api.bad_request"
 handler404 = "common.api.not_found"
 handler500 = "common.api.server_error"

@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from apps.availability import services
 from apps.availability.models import Availability
 from apps.staff.models import Staff
+from common.dates import validate_allowed_date
 from common.exceptions import DomainError
 
 
@@ -57,8 +58,14 @@ WEEKDAY_CHOICES = [
 
 class GenerateSlotsForm(forms.Form):
     staff = forms.ModelChoiceField(queryset=Staff.objects.filter(is_active=True))
-    first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    first_day = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_allowed_date],
+    )
+    last_day = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_allowed_date],
+    )
     day_start = forms.TimeField(initial="09:00", help_text="Business timezone")
     day_end = forms.TimeField(initial="17:00")
     every_minutes = forms.IntegerField(min_value=5, max_value=24 * 60, initial=60)

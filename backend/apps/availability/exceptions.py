@@ -15,6 +15,12 @@ class InvalidSlotTimes(InvalidInput):
     default_detail = "A slot must end after it starts."
 
 
+class SlotOutOfRange(InvalidInput):
+    code = "date_out_of_range"
+    field = "start_time"
+    default_detail = "This date is too far in the past or the future for a slot."
+
+
 class SlotHasActiveBooking(DomainError):
     code = "slot_booked"
     default_detail = (

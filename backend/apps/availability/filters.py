@@ -3,6 +3,7 @@ import django_filters
 from apps.availability.models import Availability
 from apps.availability.selectors import local_day_bounds
 from apps.services.models import Service
+from common.dates import validate_allowed_date
 
 
 class AvailabilityFilter(django_filters.FilterSet):
@@ -16,7 +17,9 @@ class AvailabilityFilter(django_filters.FilterSet):
         label="Slots of staff offering this service",
     )
     date = django_filters.DateFilter(
-        method="filter_date", label="Calendar date in the business timezone"
+        method="filter_date",
+        validators=[validate_allowed_date],
+        label="Calendar date in the business timezone",
     )
 
     class Meta:

@@ -3,6 +3,7 @@ from rest_framework import serializers
 from apps.availability.models import Availability
 from apps.services.models import Service
 from apps.staff.models import Staff
+from common.dates import validate_allowed_date
 
 
 class AvailabilitySerializer(serializers.ModelSerializer):
@@ -52,5 +53,6 @@ class BookableSlotQuerySerializer(serializers.Serializer):
     )
     date = serializers.DateField(
         required=False,
+        validators=[validate_allowed_date],
         help_text="A calendar date (YYYY-MM-DD) in the business timezone.",
     )

@@ -15,6 +15,7 @@ from apps.availability import exceptions
 from apps.availability.models import Availability
 from apps.bookings.models import ACTIVE_STATUSES
 from apps.staff.models import Staff
+from common.dates import allowed_date_range, is_allowed_date
 from common.db import write_transaction
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -57,6 +58,13 @@ def lock_availabilities(availability_ids, *, skip_locked: bool = False) -> list[
     )
 
 
+def _out_of_range() -> exceptions.SlotOutOfRange:
+    earliest, latest = allowed_date_range()
+    return exceptions.SlotOutOfRange(
+        f"Slots can be made from {earliest.isoformat()} to {latest.isoformat()}."
+    )
+
+
 def availability_validate(
     *, staff_id: int, start_time, end_time, availability: Availability | None = None
 ) -> None:
@@ -67,6 +75,8 @@ def availability_validate(
     """
     if end_time <= start_time:
         raise exceptions.InvalidSlotTimes()
+    if not (is_allowed_date(start_time) and is_allowed_date(end_time)):
+        raise _out_of_range()
     if availability is not None:
         moved = (staff_id, start_time, end_time) != (
             availability.staff_id,
@@ -155,6 +165,8 @@ def availability_generate(
     """
     if every_minutes < 1:
         raise ValueError("every_minutes must be at least 1")
+    if not (is_allowed_date(first_day) and is_allowed_date(last_day)):
+        raise _out_of_range()
     zone = timezone.get_default_timezone()
     length = timedelta(minutes=every_minutes)
     created = 0

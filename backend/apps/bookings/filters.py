@@ -2,11 +2,13 @@ import django_filters
 
 from apps.availability.selectors import local_day_bounds
 from apps.bookings.models import Booking
+from common.dates import validate_allowed_date
 
 
 class BookingFilter(django_filters.FilterSet):
     date = django_filters.DateFilter(
         method="filter_date",
+        validators=[validate_allowed_date],
         label="Bookings whose slot starts on this date (business timezone)",
     )
 

@@ -3,14 +3,19 @@
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from common.http import client_identity
+
 
 class GuestRateThrottle(SimpleRateThrottle):
-    """Counts requests per client IP in the shared cache; staff are exempt."""
+    """Counts requests per client (common.http) in a shared cache; staff exempt."""
 
     def get_rate(self):
         # Read at request time rather than import time, so settings changes
         # (and tests overriding them) take effect.
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def get_ident(self, request):
+        return client_identity(request)
 
     def get_cache_key(self, request, view):
         if request.user and request.user.is_staff:

@@ -1,11 +1,13 @@
 """Settings shared by every environment; dev, test and prod override a few."""
 
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from common.static_headers import add_static_headers
 from config.env import env, env_bool, env_int, env_list
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent.parent
@@ -27,6 +29,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "axes",
     "apps.services",
     "apps.staff",
     "apps.availability",
@@ -43,6 +46,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -51,7 +58,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BACKEND_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -96,6 +103,22 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Staff logins (admin, browsable API): django-axes counts failures per
+# username and address together and locks that pair out for a cool-off, so a
+# guesser cannot lock a real user out from elsewhere. The lockout page says
+# the same whether or not the user exists.
+AUTHENTICATION_BACKENDS = [
+    "common.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "common.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "common.lockout.lockout_response"
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -168,6 +191,50 @@ CACHES = {
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 
+# Client errors stay client errors: request bodies and query values the API
+# refuses with a 4xx before they can cost a 500 (see common.parsers).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int(
+    "DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, minimum=1024
+)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+BOOKING_MAX_JSON_DEPTH = 20
+# Dates the API accepts in filters and slot writes: from this year to this
+# many years ahead. Beyond them a calendar is not a plausible booking.
+BOOKING_EARLIEST_YEAR = env_int("BOOKING_EARLIEST_YEAR", 2000, minimum=1)
+BOOKING_MAX_YEARS_AHEAD = env_int("BOOKING_MAX_YEARS_AHEAD", 10, minimum=1)
+
+# Headers: every page is same-origin only. No inline script anywhere (the
+# pages carry none); inline style attributes are allowed because the Django
+# admin and the browsable API use them, and a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
+X_FRAME_OPTIONS = "DENY"
+
 STATIC_URL = "static/"
 STATIC_ROOT = PROJECT_DIR / "staticfiles"
 # WhiteNoise serves the admin's and the browsable API's static files from the
@@ -178,6 +245,8 @@ STORAGES = {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+WHITENOISE_ADD_HEADERS_FUNCTION = add_static_headers
 
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets 401 with a WWW-Authenticate
@@ -192,6 +261,11 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "common.api.StandardPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "booking_create": env("BOOKING_CREATE_THROTTLE_RATE", "10/min"),
         "booking_lookup": env("BOOKING_LOOKUP_THROTTLE_RATE", "20/min"),

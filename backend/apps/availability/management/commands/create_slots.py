@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.availability.services import WEEKDAY_NAMES, availability_generate
 from apps.staff.models import Staff
+from common.exceptions import DomainError
 
 
 def parse_date(value: str) -> date:
@@ -88,13 +89,16 @@ class Command(BaseCommand):
             member = Staff.objects.get(pk=staff)
         except Staff.DoesNotExist:
             raise CommandError(f"No staff member with id {staff}") from None
-        created = availability_generate(
-            staff=member,
-            first_day=first_day,
-            last_day=last_day,
-            day_start=between[0],
-            day_end=between[1],
-            every_minutes=every,
-            weekdays=weekdays,
-        )
+        try:
+            created = availability_generate(
+                staff=member,
+                first_day=first_day,
+                last_day=last_day,
+                day_start=between[0],
+                day_end=between[1],
+                every_minutes=every,
+                weekdays=weekdays,
+            )
+        except DomainError as error:
+            raise CommandError(error.detail) from None
         self.stdout.write(f"Created {created} slots for {member}.")

@@ -1,0 +1,41 @@
+"""The calendar the API accepts: no year 1, no year 9999.
+
+Dates far outside any plausible booking overflow Python's datetime once a
+day is added to them (a 500 on `?date=9999-12-31`), so filters and slot
+writes accept dates from BOOKING_EARLIEST_YEAR to BOOKING_MAX_YEARS_AHEAD
+years from today, and refuse the rest as a field error.
+"""
+
+from datetime import date, datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+
+def allowed_date_range(*, today: date | None = None) -> tuple[date, date]:
+    today = today or timezone.localdate()
+    years_ahead = today.year + settings.BOOKING_MAX_YEARS_AHEAD
+    try:
+        latest = today.replace(year=years_ahead)
+    except ValueError:  # 29 February, and the target year is not a leap year
+        latest = today.replace(year=years_ahead, day=28)
+    return date(settings.BOOKING_EARLIEST_YEAR, 1, 1), latest
+
+
+def is_allowed_date(value: date | datetime) -> bool:
+    if isinstance(value, datetime):
+        value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    earliest, latest = allowed_date_range()
+    return earliest <= value <= latest
+
+
+def validate_allowed_date(value: date | datetime) -> None:
+    """A field validator (forms, filters and serializers alike)."""
+    if not is_allowed_date(value):
+        earliest, latest = allowed_date_range()
+        raise ValidationError(
+            "Choose a date between %(earliest)s and %(latest)s.",
+            code="date_out_of_range",
+            params={"earliest": earliest.isoformat(), "latest": latest.isoformat()},
+        )
