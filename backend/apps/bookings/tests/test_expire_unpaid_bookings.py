@@ -5,6 +5,7 @@ import io
 import logging
 import sys
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -363,7 +364,13 @@ def test_celery_task_expires_through_a_real_worker():
     from config.celery import app
 
     expired_bookings(3)
-    app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL)
+    # A queue of its own: another test run sharing this Redis must not take
+    # (and run against its own database) the task sent here.
+    app.conf.update(
+        broker_url=REDIS_URL,
+        result_backend=REDIS_URL,
+        task_default_queue=f"test-expiry-{uuid.uuid4().hex}",
+    )
 
     def close_worker_connections(**kwargs):
         connections.close_all()
