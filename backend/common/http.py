@@ -7,6 +7,8 @@ X-Forwarded-For is ignored (a client cannot forge it); behind N trusted
 proxies the Nth address from the right of X-Forwarded-For is the client.
 """
 
+import hashlib
+import hmac
 import ipaddress
 
 from django.conf import settings
@@ -41,3 +43,10 @@ def client_identity(request) -> str:
         network = ipaddress.IPv6Network((parsed, IPV6_CLIENT_PREFIX), strict=False)
         return str(network)
     return str(parsed)
+
+
+def client_key(request) -> str:
+    """A keyed hash of client_identity: stored with bookings, never the address."""
+    identity = client_identity(request).encode()
+    secret = settings.SECRET_KEY.encode()
+    return hmac.new(secret, b"client:" + identity, hashlib.sha256).hexdigest()[:32]

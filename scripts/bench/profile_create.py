@@ -32,6 +32,7 @@ def main():
     os.environ.setdefault("DJANGO_DEBUG", "0")
     os.environ.setdefault("BOOKING_LOG_LEVEL", "WARNING")
     os.environ.setdefault("BOOKING_CREATE_THROTTLE_RATE", "100000000/min")
+    os.environ.setdefault("BOOKING_MAX_UNPAID_PER_CLIENT", "100000000")
     sys.path.insert(0, str(PROJECT_DIR / "backend"))
     import django
 

@@ -81,6 +81,12 @@ class TooManyUnpaidBookings(DomainError):
     )
 
 
+TOO_MANY_HOLDS_FOR_CLIENT = (
+    "Too many bookings made from your connection are awaiting payment. "
+    "Please pay for or cancel one of them first."
+)
+
+
 class CancellationNoticePassed(DomainError):
     code = "cancel_notice_passed"
     default_detail = (

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from apps.availability.models import Availability
@@ -33,6 +33,7 @@ from apps.bookings.models import (
     ACTIVE_STATUSES,
     Booking,
     BookingEvent,
+    email_key,
     generate_reference,
     phone_digits,
 )
@@ -120,11 +121,14 @@ def booking_create(
     staff: Staff | None = None,
     actor=None,
     source: str = Source.GUEST,
+    client_key: str = "",
     now: datetime | None = None,
 ) -> Booking:
     """Book a slot for a service: the slot row is locked and every rule re-checked.
 
-    Returns the booking in `awaiting_payment`, with its payment deadline.
+    `client_key` names the client a guest booked from (common.http.client_key);
+    the unpaid-booking limits count per client. Returns the booking in
+    `awaiting_payment`, with its payment deadline.
     """
     with write_transaction():
         try:
@@ -153,9 +157,12 @@ def booking_create(
         if slot.is_booked:
             raise exceptions.SlotUnavailable()
         customer_phone_digits = phone_digits(customer_phone)
+        customer_email_key = email_key(customer_email)
         if source == Source.GUEST:
-            _check_unpaid_limit(
-                email=customer_email, phone_digits=customer_phone_digits
+            _check_unpaid_limits(
+                client_key=client_key,
+                email_key=customer_email_key,
+                phone_digits=customer_phone_digits,
             )
 
         booking = _insert_booking(
@@ -167,6 +174,8 @@ def booking_create(
                 customer_email=customer_email,
                 customer_phone=customer_phone,
                 customer_phone_digits=customer_phone_digits,
+                customer_email_key=customer_email_key,
+                client_key=client_key,
                 notes=notes,
                 amount_due=service.price,
                 status=Status.AWAITING_PAYMENT,
@@ -181,36 +190,50 @@ def booking_create(
     return booking
 
 
-def _check_unpaid_limit(*, email: str, phone_digits: str) -> None:
-    """One contact (email or phone) may hold only so many unpaid bookings.
+def _check_unpaid_limits(*, client_key: str, email_key: str, phone_digits: str):
+    """Limit the unpaid bookings (held slots) of one client, and of one contact.
 
-    On PostgreSQL a transaction-scoped advisory lock per contact makes the
-    count and the insert atomic, so parallel requests cannot slip past the
-    limit together (email before phone, the same order everywhere). SQLite's
-    IMMEDIATE transactions already serialise them.
+    A client (one address, see common.http) holds at most
+    BOOKING_MAX_UNPAID_PER_CLIENT unpaid bookings, whatever contacts it writes;
+    within a client, one email or phone at most BOOKING_MAX_UNPAID_PER_CONTACT.
+    Holds are counted per client only, so nobody elsewhere can use up a guest's
+    limit by booking with the guest's phone or email, and a refusal says
+    nothing about anyone else's bookings.
+
+    On PostgreSQL a transaction-scoped advisory lock on the client makes the
+    counts and the insert atomic, so parallel requests of one client cannot
+    slip past the limits together. SQLite's IMMEDIATE transactions already
+    serialise them.
     """
-    contact_keys = [f"booking-contact:email:{email.strip().lower()}"]
-    if phone_digits:
-        contact_keys.append(f"booking-contact:phone:{phone_digits}")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            # One round trip; the locks are taken in the list's order.
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtext(key)) "
-                "FROM unnest(%s::text[]) WITH ORDINALITY AS k(key, n) ORDER BY n",
-                [contact_keys],
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                [f"booking-client:{client_key}"],
             )
-    unpaid = unpaid_bookings_of_contact(email=email, phone_digits=phone_digits)
-    if unpaid.count() >= settings.BOOKING_MAX_UNPAID_PER_CONTACT:
+    counts = unpaid_bookings_of_client(client_key=client_key).aggregate(
+        held=Count("pk"),
+        held_by_contact=Count(
+            "pk",
+            filter=same_contact(email_key=email_key, phone_digits=phone_digits),
+        ),
+    )
+    if client_key and counts["held"] >= settings.BOOKING_MAX_UNPAID_PER_CLIENT:
+        raise exceptions.TooManyUnpaidBookings(exceptions.TOO_MANY_HOLDS_FOR_CLIENT)
+    if counts["held_by_contact"] >= settings.BOOKING_MAX_UNPAID_PER_CONTACT:
         raise exceptions.TooManyUnpaidBookings()
 
 
-def unpaid_bookings_of_contact(*, email: str, phone_digits: str):
-    """Unpaid bookings of one email or phone; served by two partial indexes."""
-    same_contact = Q(customer_email__iexact=email.strip())
+def same_contact(*, email_key: str, phone_digits: str) -> Q:
+    contact = Q(customer_email_key=email_key)
     if phone_digits:
-        same_contact |= Q(customer_phone_digits=phone_digits)
-    return Booking.objects.filter(same_contact, status=Status.AWAITING_PAYMENT)
+        contact |= Q(customer_phone_digits=phone_digits)
+    return contact
+
+
+def unpaid_bookings_of_client(*, client_key: str):
+    """Unpaid bookings made from one client; served by a partial index."""
+    return Booking.objects.filter(client_key=client_key, status=Status.AWAITING_PAYMENT)
 
 
 def _insert_booking(booking: Booking) -> Booking:
@@ -369,6 +392,9 @@ def booking_update(
             if "customer_phone" in changed:
                 booking.customer_phone_digits = phone_digits(booking.customer_phone)
                 changed.append("customer_phone_digits")
+            if "customer_email" in changed:
+                booking.customer_email_key = email_key(booking.customer_email)
+                changed.append("customer_email_key")
             booking.save(update_fields=[*changed, "updated_at"])
         new_status = changes.get("status")
         if new_status is not None and new_status != booking.status:

@@ -29,6 +29,7 @@ from apps.bookings.serializers import (
 )
 from apps.bookings.throttles import BookingCreateThrottle, BookingLookupThrottle
 from common.api import ErrorSerializer
+from common.http import client_key
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -184,10 +185,14 @@ class BookingViewSet(
     def _create_booking(self, request):
         serializer = BookingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        source = _source_for(request.user)
         booking = services.booking_create(
             **serializer.validated_data,
             actor=request.user,
-            source=_source_for(request.user),
+            source=source,
+            client_key=client_key(request)
+            if source == BookingEvent.Source.GUEST
+            else "",
         )
         # booking_create returns the booking with its service, staff and slot
         # loaded, so it renders without reading it back.

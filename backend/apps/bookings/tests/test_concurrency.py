@@ -94,10 +94,12 @@ def test_parallel_creates_for_one_slot_give_one_booking(catalogue):
     for slot in slots:
         responses = in_threads(
             CLIENTS_PER_SLOT,
+            # Each guest from an address of its own, as on the internet.
             lambda i, slot=slot: APIClient().post(
                 "/api/bookings/",
                 guest_payload(service, slot, slot.pk * 100 + i),
                 format="json",
+                REMOTE_ADDR=f"10.{slot.pk % 250}.0.{i + 1}",
             ),
         )
         statuses = sorted(r.status_code for r in responses)
@@ -122,6 +124,7 @@ def test_parallel_creates_over_many_slots_book_each_once(catalogue):
             "/api/bookings/",
             guest_payload(service, slots[i % len(slots)], i),
             format="json",
+            REMOTE_ADDR=f"10.200.0.{i + 1}",
         ),
     )
     assert sorted(r.status_code for r in responses).count(201) == len(slots)

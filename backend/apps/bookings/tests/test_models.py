@@ -87,7 +87,7 @@ def test_active_booking_must_have_a_slot():
 @pytest.mark.postgresql_only
 def test_the_unpaid_limit_query_is_served_by_its_indexes():
     """Found by the benchmark: the per-contact count scanned the whole table."""
-    from apps.bookings.services import unpaid_bookings_of_contact
+    from apps.bookings.services import unpaid_bookings_of_client
     from apps.services.tests.factories import ServiceFactory
     from apps.staff.tests.factories import StaffFactory
 
@@ -104,18 +104,19 @@ def test_the_unpaid_limit_query_is_served_by_its_indexes():
         cursor.execute(
             "INSERT INTO bookings_booking (reference, service_id, staff_id,"
             " availability_id, customer_name, customer_email, customer_phone,"
-            " customer_phone_digits, notes, amount_due, status, payment_expires_at,"
-            " cancel_reason, created_at, updated_at) SELECT 'T' || lpad(a.id::text,"
-            " 7, '0'), %s, a.staff_id, a.id, 'Guest', 'g' || a.id || '@example.com',"
-            " '', '9' || a.id, '', 10, 'awaiting_payment', now(), '', now(), now()"
+            " customer_phone_digits, customer_email_key, client_key, notes,"
+            " amount_due, status, payment_expires_at, cancel_reason, created_at,"
+            " updated_at) SELECT 'T' || lpad(a.id::text, 7, '0'), %s, a.staff_id,"
+            " a.id, 'Guest', 'g' || a.id || '@example.com', '', '9' || a.id,"
+            " 'g' || a.id || '@example.com', 'client' || a.id, '', 10,"
+            " 'awaiting_payment', now(), '', now(), now()"
             " FROM availability_availability a",
             [service.pk],
         )
         cursor.execute("ANALYZE bookings_booking")
-        query = unpaid_bookings_of_contact(email="G7@example.com", phone_digits="97")
+        query = unpaid_bookings_of_client(client_key="client7")
         sql, params = query.order_by().values("pk").query.sql_with_params()
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Seq Scan" not in plan
-    assert "booking_unpaid_email_idx" in plan
-    assert "booking_unpaid_phone_idx" in plan
+    assert "booking_unpaid_client_idx" in plan
