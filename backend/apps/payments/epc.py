@@ -49,7 +49,8 @@ def epc_payload(*, amount: Decimal, currency: str, reference: str) -> str | None
         bic,
         beneficiary,
         iban,
-        f"EUR{amount.quantize(Decimal('0.01'))}",
+        # "EUR" then at most two decimals, no trailing zeros (as segno writes it).
+        f"EUR{amount.quantize(Decimal('0.01')).normalize():f}",
         "",  # purpose code
         "",  # structured creditor reference (ISO 11649): ours is not one
         reference[:140],  # unstructured remittance: the booking reference

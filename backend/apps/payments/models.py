@@ -128,7 +128,7 @@ class BankTransaction(models.Model):
     @property
     def refund_amount(self):
         """What the business owes back: all of a late payment, or the excess."""
-        if self.outcome == self.Outcome.MATCHED:
+        if self.outcome == self.Outcome.MATCHED or self.rebooked_booking_id:
             return self.overpaid_amount
         if self.outcome in (self.Outcome.LATE, self.Outcome.UNDERPAID):
             return self.amount

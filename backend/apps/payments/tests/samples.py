@@ -1,6 +1,9 @@
+# ruff: noqa: E501  (XML templates read best unwrapped)
 """Synthetic statements written by the tests (ours, not a bank's)."""
 
 from pathlib import Path
+
+DEFAULT_PAYER_IBAN = "DE89370400440532013000"
 
 
 def camt053(entries: list[dict], *, account="PT50000201231234567890154") -> bytes:
@@ -17,7 +20,7 @@ def camt053(entries: list[dict], *, account="PT50000201231234567890154") -> byte
   <AcctSvcrRef>{entry.get("ref", f"REF{index:04d}")}</AcctSvcrRef>
   <NtryDtls><TxDtls>
     <RltdPties><{party}><Nm>{entry.get("name", "Maria Santos")}</Nm></{party}>
-    <{party}Acct><Id><IBAN>{entry.get("iban", "DE89370400440532013000")}</IBAN></Id></{party}Acct></RltdPties>
+    <{party}Acct><Id><IBAN>{entry.get("iban", DEFAULT_PAYER_IBAN)}</IBAN></Id></{party}Acct></RltdPties>
     <RmtInf><Ustrd>{entry.get("text", "")}</Ustrd></RmtInf>
   </TxDtls></NtryDtls>
 </Ntry>"""

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (expected values are copied from the README tables)
 """The real bank files in shared/bank-samples, read as their README says.
 
 The files are not copied into the project (their licences differ); they are
@@ -244,84 +245,84 @@ EXPECTED = {
                     "einfach so fuer euch IBAN: DE40500105174675974588 BIC: HEISDE66",
                     "Olivia Dorn",
                     "DE40500105174675974588",
-                ),  # noqa: E501
+                ),
                 (
                     "2020-02-19",
                     "80.00",
                     "Beitrag Musical fuer FRIDA inklusive 1 CD IBAN: DE10500105174381957749 BIC: KRHADE21",
                     "friedbert und ronja engel",
                     "DE10500105174381957749",
-                ),  # noqa: E501
+                ),
                 (
                     "2020-02-21",
                     "80.00",
                     "Musical Emilio CDIBAN: DE83500105179219844142 BIC: SBCRDE66",
                     "Antonio Sueto",
                     "DE83500105179219844142",
-                ),  # noqa: E501
+                ),
                 (
                     "2020-02-24",
                     "55.00",
                     "Musical Sonja Schulz CD EREF: ZV0100284190949300000002 IBAN: DE88500105178285756556 BIC: SAKSDE55",
                     "Thomas Schulz",
                     "DE88500105178285756556",
-                ),  # noqa: E501
+                ),
                 (
                     "2020-02-24",
                     "65.00",
                     "musical spende IBAN: DE16500105178726218653 BIC: SBCRDE66",
                     "Yasmin OENOEGLUE",
                     "DE16500105178726218653",
-                ),  # noqa: E501
+                ),
                 (
                     "2020-02-25",
                     "80.00",
                     "Musical, Martin Hellwig,plus CD IBAN: DE42500105171213694382 BIC: SOLSDE33",
                     "Hellwig, Annegret, Hellwig, Dieter",
                     "DE42500105171213694382",
-                ),  # noqa: E501
+                ),
                 (
                     "2020-02-25",
                     "55.00",
                     "Musical, carmen Furter, Plus CD IBAN: DE35500105172334664338 BIC: SPBIDE3B",
                     "Werner Furter",
                     "DE35500105172334664338",
-                ),  # noqa: E501
+                ),
                 (
                     "2020-02-25",
                     "55.00",
                     "Musical Ruth, Kevin Vogthaupt, plus CD EREF: ZV0100284284592300000002 IBAN: DE81500105175436439494 BIC: ULMVDE66",
                     "Helmut und Ulrike Vogthaupt",
                     "DE81500105175436439494",
-                ),  # noqa: E501
+                ),
                 (
                     "2020-02-26",
                     "65.00",
                     "Musical Lukas und Esmeralda IBAN: DE29500105179614179699 BIC: WELADE8L",
                     "Heinz Schoen",
                     "DE29500105179614179699",
-                ),  # noqa: E501
+                ),
                 (
                     "2020-02-28",
                     "50.00",
                     "Spende IBAN: DE31500105174278239442 BIC: NORSDE51",
                     "Edeltraud Meyer",
                     "DE31500105174278239442",
-                ),  # noqa: E501
+                ),
                 (
                     "2020-03-02",
                     "40.00",
                     "Musical Ruth Musical Ruth Kim Chong IBAN: DE18500105177615914228 BIC: NOLADE22",
                     "Wu Chong",
                     "DE18500105177615914228",
-                ),  # noqa: E501
+                ),
                 (
                     "2020-03-10",
                     "55.00",
                     "MUSICAL RUTH, AARON, CD IBAN: DE81500105171714979786 BIC: SDUEDE33",
                     "Kannen, Manfred und Kristin",
                     "DE81500105171714979786",
-                ),  # noqa: E501
+                ),
             ]
         ],
     ),
