@@ -11,11 +11,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from apps.bookings.exceptions import BookingDomainError
 from apps.payments import selectors, services
 from apps.payments.models import BankStatementImport, BankTransaction
 from apps.payments.parsers import CSV_PRESETS, FORMATS
 from apps.payments.sepa import refunds_export_sepa
+from common.exceptions import DomainError
 
 
 class StatementUploadForm(forms.Form):
@@ -102,7 +102,7 @@ class BankStatementImportAdmin(admin.ModelAdmin):
                     actor=request.user,
                     dry_run=not apply,
                 )
-            except BookingDomainError as error:
+            except DomainError as error:
                 form.add_error(None, error.detail)
             else:
                 if apply:
@@ -156,7 +156,7 @@ def _run(modeladmin, request, queryset, service, done: str):
         try:
             service(transaction=transaction, actor=request.user)
             count += 1
-        except BookingDomainError as error:
+        except DomainError as error:
             modeladmin.message_user(
                 request, f"{transaction}: {error.detail}", messages.ERROR
             )
@@ -254,7 +254,7 @@ class BankTransactionAdmin(admin.ModelAdmin):
                     transaction=transaction, booking=booking, actor=request.user
                 )
                 self.message_user(request, "Matched.", messages.SUCCESS)
-            except BookingDomainError as error:
+            except DomainError as error:
                 self.message_user(request, error.detail, messages.ERROR)
         return redirect("admin:payments_banktransaction_change", pk)
 
@@ -294,7 +294,7 @@ class BankTransactionAdmin(admin.ModelAdmin):
                 transactions=list(queryset.filter(refund_status="due")),
                 execution_date=timezone.localdate(),
             )
-        except BookingDomainError as error:
+        except DomainError as error:
             self.message_user(request, error.detail, messages.ERROR)
             return None
         for pk, why in export.skipped.items():

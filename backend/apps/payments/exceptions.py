@@ -1,9 +1,9 @@
 """Domain errors of bank reconciliation, rendered by common.api's one handler."""
 
-from apps.bookings.exceptions import BookingDomainError
+from common.exceptions import DomainError
 
 
-class PaymentsError(BookingDomainError):
+class PaymentsError(DomainError):
     """Base of this app's errors (a DomainError: code, status, optional field)."""
 
 

@@ -21,11 +21,12 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from apps.bookings import services as booking_services
-from apps.bookings.exceptions import BookingDomainError
 from apps.bookings.models import Booking, BookingEvent
 from apps.payments import exceptions, matching
 from apps.payments.models import BankStatementImport, BankTransaction
 from apps.payments.parsers import CsvDialect, StatementLine, parse_statement
+from common.db import write_transaction
+from common.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ def _decide(line, booking: Booking) -> _Decision:
 
 def _apply_credit(line, *, statement_import, actor, now) -> TransactionResult:
     try:
-        with booking_services.write_transaction():
+        with write_transaction():
             transaction_row = BankTransaction.objects.create(
                 statement_import=statement_import,
                 dedup_key=line.dedup_key,
@@ -279,7 +280,7 @@ def bank_transaction_match(
     The same checks as an import apply: the result may be `matched`, or
     `underpaid`, `late`, ... if the booking says so.
     """
-    with booking_services.write_transaction():
+    with write_transaction():
         transaction = _lock_transaction(transaction.pk)
         if transaction.outcome not in (Outcome.UNMATCHED, Outcome.AMBIGUOUS):
             raise exceptions.TransactionNotOpen(
@@ -315,7 +316,7 @@ def bank_transaction_rebook(
     The old booking stays cancelled (cancelled is final); the new one is
     linked to the transaction and its audit trail names the old one.
     """
-    with booking_services.write_transaction():
+    with write_transaction():
         transaction = _lock_transaction(transaction.pk)
         if (
             transaction.outcome != Outcome.LATE
@@ -343,7 +344,7 @@ def bank_transaction_rebook(
                 source=BANK,
                 now=now,
             )
-        except BookingDomainError as error:
+        except DomainError as error:
             raise exceptions.SlotNoLongerBookable(
                 f"The slot can no longer be booked: {error.detail}"
             ) from None
@@ -374,7 +375,7 @@ def bank_transaction_mark_refunded(
     *, transaction: BankTransaction, actor, now=None
 ) -> BankTransaction:
     """Record that the money due back went back to the payer."""
-    with booking_services.write_transaction():
+    with write_transaction():
         transaction = _lock_transaction(transaction.pk)
         if transaction.refund_status != Refund.DUE:
             raise exceptions.TransactionNotOpen("No refund is due on this transaction.")
