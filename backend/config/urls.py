@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from apps.availability.views import AvailabilityViewSet
 from apps.bookings.urls import router as bookings_router
+from apps.payments.urls import router as payments_router
 from apps.services.views import ServiceViewSet
 from apps.staff.views import StaffViewSet
 from common.health import health
@@ -14,6 +15,7 @@ router.register("services", ServiceViewSet, basename="service")
 router.register("staff", StaffViewSet, basename="staff")
 router.register("availability", AvailabilityViewSet, basename="availability")
 router.registry.extend(bookings_router.registry)
+router.registry.extend(payments_router.registry)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

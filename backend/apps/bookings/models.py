@@ -169,6 +169,7 @@ class BookingEvent(models.Model):
         GUEST = "guest", "Guest"
         STAFF = "staff", "Staff"
         SYSTEM = "system", "System"
+        BANK = "bank", "Bank statement"
 
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, related_name="events"

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from apps.availability.models import Availability
 from apps.bookings.models import Booking, BookingEvent
+from apps.payments.epc import booking_epc_qr
 from apps.services.models import Service
 from apps.staff.models import Staff
 
@@ -67,6 +68,14 @@ class PaymentInstructionsSerializer(serializers.Serializer):
     reference = serializers.CharField(help_text="Quote this on the payment.")
     pay_by = serializers.DateTimeField(help_text="Unpaid after this, it is cancelled.")
     instructions = serializers.CharField()
+    epc_qr = serializers.CharField(
+        required=False,
+        help_text="EPC069-12 'SEPA credit transfer' QR payload (banking apps scan "
+        "it). Present only for EUR when the business's IBAN is configured.",
+    )
+    epc_qr_svg = serializers.CharField(
+        required=False, help_text="The same QR code as an SVG data URI."
+    )
 
 
 class BookingEventSerializer(serializers.ModelSerializer):
@@ -140,15 +149,17 @@ class BookingSerializer(serializers.ModelSerializer):
         """How to pay; null once the booking no longer awaits payment."""
         if booking.status != Booking.Status.AWAITING_PAYMENT:
             return None
-        return PaymentInstructionsSerializer(
-            {
-                "amount": booking.amount_due,
-                "currency": settings.BOOKING_CURRENCY,
-                "reference": booking.reference,
-                "pay_by": booking.payment_expires_at,
-                "instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
-            }
-        ).data
+        instructions = {
+            "amount": booking.amount_due,
+            "currency": settings.BOOKING_CURRENCY,
+            "reference": booking.reference,
+            "pay_by": booking.payment_expires_at,
+            "instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
+        }
+        qr = booking_epc_qr(booking, currency=settings.BOOKING_CURRENCY)
+        if qr is not None:
+            instructions["epc_qr"], instructions["epc_qr_svg"] = qr
+        return PaymentInstructionsSerializer(instructions).data
 
 
 class BookingDetailSerializer(BookingSerializer):

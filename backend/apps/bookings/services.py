@@ -266,7 +266,9 @@ def _insert_booking(booking: Booking) -> Booking:
 # --- transitions ------------------------------------------------------------
 
 
-def _verify_payment_locked(booking: Booking, *, actor, source: str, now: datetime):
+def _verify_payment_locked(
+    booking: Booking, *, actor, source: str, now: datetime, note: str = ""
+):
     _check_transition(booking, Status.CONFIRMED)
     from_status = booking.status
     booking.status = Status.CONFIRMED
@@ -280,7 +282,14 @@ def _verify_payment_locked(booking: Booking, *, actor, source: str, now: datetim
             "updated_at",
         ]
     )
-    _record_event(booking, from_status=from_status, actor=actor, source=source, now=now)
+    _record_event(
+        booking,
+        from_status=from_status,
+        actor=actor,
+        source=source,
+        note=note,
+        now=now,
+    )
     notifications.notify_on_commit(notifications.PAYMENT_CONFIRMED, booking.pk)
 
 
@@ -322,14 +331,32 @@ def _complete_locked(booking: Booking, *, actor, source: str, now: datetime):
 
 
 def booking_verify_payment(
-    *, booking: Booking, actor, source: str = Source.STAFF, now: datetime | None = None
+    *,
+    booking: Booking,
+    actor,
+    source: str = Source.STAFF,
+    note: str = "",
+    now: datetime | None = None,
 ) -> Booking:
-    """Record that staff saw the payment: `awaiting_payment` -> `confirmed`."""
+    """Record that the payment arrived: `awaiting_payment` -> `confirmed`.
+
+    Staff call it after seeing the money; a bank statement import calls it
+    with source `bank` and the bank's transaction id as the note.
+    """
     with write_transaction():
         booking = _lock_booking(booking.pk)
         now = now or timezone.now()
-        _verify_payment_locked(booking, actor=actor, source=source, now=now)
+        _verify_payment_locked(booking, actor=actor, source=source, note=note, now=now)
     return booking
+
+
+def booking_lock(*, booking_id: int) -> Booking:
+    """Lock a booking (and its slot first) inside the caller's transaction.
+
+    For other apps that decide something about a booking and must not race
+    its transitions (bank reconciliation); the caller opens the transaction.
+    """
+    return _lock_booking(booking_id)
 
 
 def booking_cancel(

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "apps.staff",
     "apps.availability",
     "apps.bookings",
+    "apps.payments",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +157,19 @@ BOOKING_PAYMENT_INSTRUCTIONS = env(
     "Pay by bank transfer and quote your booking reference. "
     "Your slot is held until the deadline; unpaid bookings are cancelled.",
 )
+
+# Where guests pay by bank transfer: with both set (and EUR), the booking
+# response and lookup carry an EPC QR code; refunds are exported from here.
+BOOKING_PAYMENT_IBAN = env("BOOKING_PAYMENT_IBAN", "")
+BOOKING_PAYMENT_BENEFICIARY = env("BOOKING_PAYMENT_BENEFICIARY", "")
+BOOKING_PAYMENT_BIC = env("BOOKING_PAYMENT_BIC", "")
+
+# Bank statement import: the largest file accepted, and the CSV layout used
+# when an upload names none (a preset name, or JSON: {"date": "Valuta", ...}).
+BANK_STATEMENT_MAX_BYTES = env_int(
+    "BANK_STATEMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
+)
+BANK_STATEMENT_CSV_MAPPING = env("BANK_STATEMENT_CSV_MAPPING", "default")
 
 # Guests: limits that keep one person or script from hoarding slots.
 BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 0, minimum=0)

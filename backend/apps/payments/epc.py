@@ -1,0 +1,94 @@
+"""The EPC QR code ("SEPA credit transfer" QR, EPC069-12) for a booking.
+
+Banking apps scan it and fill in IBAN, beneficiary, amount and reference, so
+the guest types nothing. Offered only for EUR (SEPA credit transfers are in
+euro) and only when BOOKING_PAYMENT_IBAN and BOOKING_PAYMENT_BENEFICIARY are
+set; a system check refuses an IBAN or BIC that does not validate.
+"""
+
+import base64
+from decimal import Decimal
+
+import segno
+from django.conf import settings
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+
+EPC_MAX_BYTES = 331
+
+
+def payment_account() -> tuple[str, str, str] | None:
+    """(IBAN, beneficiary, BIC) of the business, or None when not usable."""
+    iban_text = settings.BOOKING_PAYMENT_IBAN.strip()
+    beneficiary = settings.BOOKING_PAYMENT_BENEFICIARY.strip()
+    if not iban_text or not beneficiary:
+        return None
+    try:
+        iban = IBAN(iban_text)
+        bic = (
+            BIC(settings.BOOKING_PAYMENT_BIC) if settings.BOOKING_PAYMENT_BIC else None
+        )
+    except SchwiftyException:
+        return None
+    return iban.compact, beneficiary[:70], str(bic) if bic else ""
+
+
+def epc_payload(*, amount: Decimal, currency: str, reference: str) -> str | None:
+    """The QR's text: the 12 EPC069-12 lines, version 002, UTF-8, or None."""
+    account = payment_account()
+    if account is None or currency.upper() != "EUR":
+        return None
+    if not Decimal("0.01") <= amount <= Decimal("999999999.99"):
+        return None
+    iban, beneficiary, bic = account
+    lines = [
+        "BCD",  # service tag
+        "002",  # version: BIC optional inside the EEA
+        "1",  # character set: UTF-8
+        "SCT",  # SEPA credit transfer
+        bic,
+        beneficiary,
+        iban,
+        # "EUR" then at most two decimals, no trailing zeros (as segno writes it).
+        f"EUR{amount.quantize(Decimal('0.01')).normalize():f}",
+        "",  # purpose code
+        "",  # structured creditor reference (ISO 11649): ours is not one
+        reference[:140],  # unstructured remittance: the booking reference
+    ]
+    payload = "\n".join(lines)
+    return payload if len(payload.encode()) <= EPC_MAX_BYTES else None
+
+
+def _qr(payload: str) -> segno.QRCode:
+    # EPC069-12 asks for error correction level M and a plain QR code.
+    return segno.make(
+        payload, error="m", micro=False, boost_error=False, encoding="utf-8"
+    )
+
+
+def epc_qr_svg(payload: str) -> bytes:
+    """The code as a standalone SVG document (for an email or a page)."""
+    return _qr(payload).svg_inline(scale=4).encode()
+
+
+def epc_qr_png(payload: str) -> bytes:
+    """The code as PNG bytes, for embedding in an email (issue 14's outbox)."""
+    import io
+
+    buffer = io.BytesIO()
+    _qr(payload).save(buffer, kind="png", scale=5)
+    return buffer.getvalue()
+
+
+def epc_qr_svg_data_uri(payload: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(epc_qr_svg(payload)).decode()
+
+
+def booking_epc_qr(booking, *, currency: str) -> tuple[str, str] | None:
+    """(payload, SVG data URI) for a booking awaiting payment, or None."""
+    payload = epc_payload(
+        amount=booking.amount_due, currency=currency, reference=booking.reference
+    )
+    if payload is None:
+        return None
+    return payload, epc_qr_svg_data_uri(payload)

@@ -1,0 +1,393 @@
+"""Bank reconciliation: every write of the payments app.
+
+An import parses the whole file first (a malformed file applies nothing),
+then applies each credit in its own transaction: insert the transaction row
+(its unique `dedup_key` makes a re-import a no-op, even a concurrent one),
+lock the booking its reference names (slot, then booking, like every other
+writer), decide the outcome under that lock, and verify the payment through
+`booking_verify_payment` when it is due. The expiry job skips locked rows, so
+a booking ends confirmed or cancelled-with-a-late-payment, never both.
+"""
+
+import hashlib
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.utils import timezone
+
+from apps.bookings import services as booking_services
+from apps.bookings.models import Booking, BookingEvent
+from apps.payments import exceptions, matching
+from apps.payments.models import BankStatementImport, BankTransaction
+from apps.payments.parsers import CsvDialect, StatementLine, parse_statement
+from common.db import write_transaction
+from common.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+Outcome = BankTransaction.Outcome
+Refund = BankTransaction.Refund
+Status = Booking.Status
+BANK = BookingEvent.Source.BANK
+
+
+@dataclass
+class TransactionResult:
+    line: StatementLine
+    outcome: str
+    booking_reference: str = ""
+    suggested_reference: str = ""
+    overpaid_amount: Decimal = Decimal("0")
+    note: str = ""
+    transaction: BankTransaction | None = None
+
+
+@dataclass
+class ImportResult:
+    file_format: str
+    dry_run: bool
+    counts: Counter = field(default_factory=Counter)
+    results: list[TransactionResult] = field(default_factory=list)
+    statement_import: BankStatementImport | None = None
+
+    @property
+    def summary(self) -> dict[str, int]:
+        keys = [*Outcome.values, "duplicates", "debits_ignored"]
+        return {key: self.counts.get(key, 0) for key in keys}
+
+
+def bank_statement_import(
+    *,
+    content: bytes,
+    file_name: str,
+    file_format: str | None = None,
+    csv_dialect: CsvDialect | None = None,
+    actor=None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> ImportResult:
+    """Read a statement and reconcile its credits; `dry_run` writes nothing."""
+    if len(content) > settings.BANK_STATEMENT_MAX_BYTES:
+        raise exceptions.StatementTooLarge(
+            f"The file has {len(content)} bytes; the limit is "
+            f"{settings.BANK_STATEMENT_MAX_BYTES}."
+        )
+    parsed = parse_statement(content, file_format=file_format, csv_dialect=csv_dialect)
+    result = ImportResult(file_format=parsed.file_format, dry_run=dry_run)
+    result.counts["debits_ignored"] = len(parsed.debits)
+    if not dry_run:
+        result.statement_import = BankStatementImport.objects.create(
+            file_name=file_name[:255],
+            file_format=parsed.file_format,
+            file_sha256=hashlib.sha256(content).hexdigest(),
+            imported_by=actor if actor is not None and actor.is_authenticated else None,
+            created_at=now or timezone.now(),
+        )
+    for line in parsed.credits:
+        if dry_run:
+            item = _preview_credit(line)
+        else:
+            item = _apply_credit(
+                line, statement_import=result.statement_import, actor=actor, now=now
+            )
+        result.counts[
+            "duplicates" if item.outcome == "duplicate" else item.outcome
+        ] += 1
+        result.results.append(item)
+    if result.statement_import is not None:
+        result.statement_import.summary = result.summary
+        result.statement_import.save(update_fields=["summary"])
+    logger.info(
+        "bank statement %s%s: %s",
+        file_name,
+        " (dry run)" if dry_run else "",
+        ", ".join(f"{key}={value}" for key, value in result.summary.items() if value),
+    )
+    return result
+
+
+def _preview_credit(line: StatementLine) -> TransactionResult:
+    if BankTransaction.objects.filter(dedup_key=line.dedup_key).exists():
+        return TransactionResult(line=line, outcome="duplicate")
+    found = matching.bookings_referenced(line.remittance)
+    if len(found) != 1:
+        return _unresolved(line, found)
+    decision = _decide(line, found[0])
+    return TransactionResult(
+        line=line,
+        outcome=decision.outcome,
+        booking_reference=found[0].reference,
+        overpaid_amount=decision.overpaid,
+        note=decision.note,
+    )
+
+
+def _unresolved(line: StatementLine, found: list[Booking]) -> TransactionResult:
+    if found:
+        return TransactionResult(
+            line=line,
+            outcome=Outcome.AMBIGUOUS,
+            note="References of several bookings: "
+            + ", ".join(booking.reference for booking in found),
+        )
+    suggestion = matching.suggested_booking(line.remittance, amount=line.amount)
+    return TransactionResult(
+        line=line,
+        outcome=Outcome.UNMATCHED,
+        suggested_reference=suggestion.reference if suggestion else "",
+    )
+
+
+@dataclass
+class _Decision:
+    outcome: str
+    overpaid: Decimal = Decimal("0")
+    note: str = ""
+    paid_before_deadline: bool | None = None
+
+
+def _decide(line, booking: Booking) -> _Decision:
+    """The outcome of a payment for a booking, read under the booking's lock."""
+    if line.currency.upper() != settings.BOOKING_CURRENCY.upper():
+        return _Decision(
+            Outcome.WRONG_CURRENCY,
+            note=f"Paid in {line.currency}; bookings are paid in "
+            f"{settings.BOOKING_CURRENCY}.",
+        )
+    if booking.status in (Status.CONFIRMED, Status.COMPLETED):
+        return _Decision(Outcome.ALREADY_PAID)
+    if booking.status == Status.CANCELLED:
+        deadline = timezone.localtime(booking.payment_expires_at)
+        deadline_day = deadline.date()
+        in_time = line.booking_date <= deadline_day
+        note = (
+            f"Money booked on {line.booking_date}, "
+            + ("on or before" if in_time else "after")
+            + f" the payment deadline {deadline:%Y-%m-%d %H:%M}; the booking was "
+            + f"cancelled ({booking.cancel_reason or 'no reason given'})."
+        )
+        return _Decision(Outcome.LATE, note=note, paid_before_deadline=in_time)
+    if line.amount < booking.amount_due:
+        return _Decision(
+            Outcome.UNDERPAID,
+            note=f"Paid {line.amount}, due {booking.amount_due}.",
+        )
+    return _Decision(Outcome.MATCHED, overpaid=line.amount - booking.amount_due)
+
+
+def _apply_credit(line, *, statement_import, actor, now) -> TransactionResult:
+    try:
+        with write_transaction():
+            transaction_row = BankTransaction.objects.create(
+                statement_import=statement_import,
+                dedup_key=line.dedup_key,
+                bank_transaction_id=line.bank_transaction_id[:140],
+                booking_date=line.booking_date,
+                amount=line.amount,
+                currency=line.currency.upper()[:3],
+                counterparty_name=line.counterparty_name[:140],
+                counterparty_account=line.counterparty_account[:64],
+                remittance=line.remittance,
+                outcome=Outcome.UNMATCHED,
+                created_at=now or timezone.now(),
+            )
+            found = matching.bookings_referenced(line.remittance)
+            if len(found) == 1:
+                _settle(transaction_row, found[0].pk, actor=actor, now=now)
+            else:
+                item = _unresolved(line, found)
+                transaction_row.outcome = item.outcome
+                transaction_row.note = item.note
+                if item.suggested_reference:
+                    transaction_row.suggested_booking = Booking.objects.get(
+                        reference=item.suggested_reference
+                    )
+                transaction_row.save(
+                    update_fields=["outcome", "note", "suggested_booking"]
+                )
+    except IntegrityError:
+        # Imported before (or by a concurrent import of the same statement):
+        # this transaction rolled back whole, so nothing was applied twice.
+        return TransactionResult(line=line, outcome="duplicate")
+    booking = transaction_row.booking
+    return TransactionResult(
+        line=line,
+        outcome=transaction_row.outcome,
+        booking_reference=booking.reference if booking else "",
+        suggested_reference=(
+            transaction_row.suggested_booking.reference
+            if transaction_row.suggested_booking
+            else ""
+        ),
+        overpaid_amount=transaction_row.overpaid_amount,
+        note=transaction_row.note,
+        transaction=transaction_row,
+    )
+
+
+def _settle(transaction_row: BankTransaction, booking_id: int, *, actor, now) -> None:
+    """Decide and apply one transaction against one booking; caller holds a txn."""
+    booking = booking_services.booking_lock(booking_id=booking_id)
+    decision = _decide(transaction_row, booking)
+    if decision.outcome == Outcome.MATCHED:
+        booking_services.booking_verify_payment(
+            booking=booking,
+            actor=actor,
+            source=BANK,
+            note="bank transaction "
+            + (transaction_row.bank_transaction_id or transaction_row.dedup_key),
+            now=now,
+        )
+    transaction_row.booking = booking
+    transaction_row.outcome = decision.outcome
+    transaction_row.overpaid_amount = decision.overpaid
+    transaction_row.note = decision.note
+    transaction_row.paid_before_deadline = decision.paid_before_deadline
+    transaction_row.suggested_booking = None
+    due = decision.outcome in (Outcome.LATE, Outcome.UNDERPAID) or (
+        decision.overpaid > 0
+    )
+    transaction_row.refund_status = Refund.DUE if due else Refund.NONE
+    transaction_row.save(
+        update_fields=[
+            "booking",
+            "outcome",
+            "overpaid_amount",
+            "note",
+            "paid_before_deadline",
+            "suggested_booking",
+            "refund_status",
+        ]
+    )
+
+
+def _lock_transaction(transaction_id: int) -> BankTransaction:
+    return BankTransaction.objects.select_for_update(of=("self",)).get(
+        pk=transaction_id
+    )
+
+
+def bank_transaction_match(
+    *, transaction: BankTransaction, booking: Booking, actor, now=None
+) -> BankTransaction:
+    """Staff match an unmatched (or ambiguous) credit to a booking by hand.
+
+    The same checks as an import apply: the result may be `matched`, or
+    `underpaid`, `late`, ... if the booking says so.
+    """
+    with write_transaction():
+        transaction = _lock_transaction(transaction.pk)
+        if transaction.outcome not in (Outcome.UNMATCHED, Outcome.AMBIGUOUS):
+            raise exceptions.TransactionNotOpen(
+                f"Only unmatched or ambiguous transactions can be matched; this "
+                f"one is {transaction.outcome}."
+            )
+        now = now or timezone.now()
+        _settle(transaction, booking.pk, actor=actor, now=now)
+        _resolved(transaction, actor=actor, now=now)
+    return transaction
+
+
+def bank_transaction_accept_suggestion(
+    *, transaction: BankTransaction, actor, now=None
+) -> BankTransaction:
+    """Accept the one-character-off suggestion: then the normal checks apply."""
+    transaction.refresh_from_db(fields=["suggested_booking", "outcome"])
+    if transaction.suggested_booking_id is None:
+        raise exceptions.NoSuggestion()
+    return bank_transaction_match(
+        transaction=transaction,
+        booking=transaction.suggested_booking,
+        actor=actor,
+        now=now,
+    )
+
+
+def bank_transaction_rebook(
+    *, transaction: BankTransaction, actor, now=None
+) -> BankTransaction:
+    """A late payment buys a new confirmed booking for the same guest and slot.
+
+    The old booking stays cancelled (cancelled is final); the new one is
+    linked to the transaction and its audit trail names the old one.
+    """
+    with write_transaction():
+        transaction = _lock_transaction(transaction.pk)
+        if (
+            transaction.outcome != Outcome.LATE
+            or transaction.rebooked_booking_id is not None
+            or transaction.refund_status == Refund.REFUNDED
+        ):
+            raise exceptions.TransactionNotOpen(
+                "Only a late payment that was neither rebooked nor refunded "
+                "can be rebooked."
+            )
+        old = transaction.booking
+        if old is None or old.availability_id is None:
+            raise exceptions.SlotNoLongerBookable()
+        now = now or timezone.now()
+        try:
+            new = booking_services.booking_create(
+                service=old.service,
+                availability=old.availability,
+                staff=old.staff,
+                customer_name=old.customer_name,
+                customer_email=old.customer_email,
+                customer_phone=old.customer_phone,
+                notes=old.notes,
+                actor=actor,
+                source=BANK,
+                now=now,
+            )
+        except DomainError as error:
+            raise exceptions.SlotNoLongerBookable(
+                f"The slot can no longer be booked: {error.detail}"
+            ) from None
+        if transaction.amount < new.amount_due:
+            raise exceptions.PaymentBelowPrice(
+                f"Paid {transaction.amount}, the booking now costs {new.amount_due}."
+            )
+        booking_services.booking_verify_payment(
+            booking=new,
+            actor=actor,
+            source=BANK,
+            note=f"rebooked from {old.reference} with a late bank payment",
+            now=now,
+        )
+        transaction.rebooked_booking = new
+        transaction.overpaid_amount = transaction.amount - new.amount_due
+        transaction.refund_status = (
+            Refund.DUE if transaction.overpaid_amount > 0 else Refund.NONE
+        )
+        transaction.save(
+            update_fields=["rebooked_booking", "overpaid_amount", "refund_status"]
+        )
+        _resolved(transaction, actor=actor, now=now)
+    return transaction
+
+
+def bank_transaction_mark_refunded(
+    *, transaction: BankTransaction, actor, now=None
+) -> BankTransaction:
+    """Record that the money due back went back to the payer."""
+    with write_transaction():
+        transaction = _lock_transaction(transaction.pk)
+        if transaction.refund_status != Refund.DUE:
+            raise exceptions.TransactionNotOpen("No refund is due on this transaction.")
+        now = now or timezone.now()
+        transaction.refund_status = Refund.REFUNDED
+        transaction.refunded_at = now
+        transaction.save(update_fields=["refund_status", "refunded_at"])
+        _resolved(transaction, actor=actor, now=now)
+    return transaction
+
+
+def _resolved(transaction: BankTransaction, *, actor, now) -> None:
+    transaction.resolved_by = actor if actor and actor.is_authenticated else None
+    transaction.resolved_at = now
+    transaction.save(update_fields=["resolved_by", "resolved_at"])
