@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("bookings", "0007_bookingevent_source_bank"),
+        ("bookings", "0008_bookingevent_source_bank"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0006_unpaid_contact_indexes"),
+        ("bookings", "0007_per_client_unpaid_limit"),
     ]
 
     operations = [
