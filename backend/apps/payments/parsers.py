@@ -123,7 +123,7 @@ def parse_statement(
     elif file_format == "mt940":
         lines = parse_mt940(content)
     elif file_format == "csv":
-        lines = parse_csv(content, csv_dialect or CSV_PRESETS["default"])
+        lines = parse_csv(content, csv_dialect or detect_csv_dialect(content))
     else:
         raise StatementUnreadable(f"Unknown format {file_format!r}.", field="format")
     return ParsedStatement(file_format=file_format, lines=with_dedup_keys(lines))
@@ -601,6 +601,33 @@ CSV_PRESETS: dict[str, CsvDialect] = {
         default_currency="GBP",
     ),
 }
+
+
+def detect_csv_dialect(content: bytes) -> CsvDialect:
+    """The preset whose header the file has: the default layout, or a bank's.
+
+    An upload that names no layout is read with the first preset whose header
+    is found, so a business that exports from one of these banks never has
+    to name it; other layouts need a column mapping.
+    """
+    for dialect in CSV_PRESETS.values():
+        text = _decode_csv(content, dialect.encoding)
+        rows = list(
+            csv.reader(
+                io.StringIO(text, newline=""), delimiter=_delimiter(text, dialect)
+            )
+        )
+        try:
+            _find_header(rows, dialect)
+        except StatementUnreadable:
+            continue
+        return dialect
+    raise StatementUnreadable(
+        "CSV header not found: no known layout ("
+        + ", ".join(CSV_PRESETS)
+        + ") matches the first 50 lines. Choose a preset or give a column "
+        "mapping whose date and amount columns the file has."
+    )
 
 
 def csv_dialect_from_mapping(mapping: dict, base: str = "default") -> CsvDialect:

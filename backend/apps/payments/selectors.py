@@ -33,19 +33,23 @@ def bank_statement_import_list() -> QuerySet[BankStatementImport]:
     return BankStatementImport.objects.select_related("imported_by")
 
 
-def csv_dialect_for(*, preset: str = "", mapping: str = "") -> CsvDialect:
+def csv_dialect_for(*, preset: str = "", mapping: str = "") -> CsvDialect | None:
     """The CSV layout to read with: a preset, a JSON mapping, or the setting.
 
     A mapping is JSON naming columns (`{"date": "Valuta", "amount": "Umsatz"}`)
     and options (`delimiter`, `decimal`, `date_formats`, `encoding`, ...); it
-    starts from `preset` (or the default header).
+    starts from `preset` (or the default header). None of them (the setting
+    empty too): None, and the importer picks the preset whose header the file
+    has.
     """
     if not preset and not mapping:
         configured = settings.BANK_STATEMENT_CSV_MAPPING.strip()
+        if not configured:
+            return None
         if configured.startswith("{"):
             mapping = configured
         else:
-            preset = configured or "default"
+            preset = configured
     preset = preset or "default"
     if preset not in CSV_PRESETS:
         raise exceptions.StatementUnreadable(

@@ -165,11 +165,12 @@ BOOKING_PAYMENT_BENEFICIARY = env("BOOKING_PAYMENT_BENEFICIARY", "")
 BOOKING_PAYMENT_BIC = env("BOOKING_PAYMENT_BIC", "")
 
 # Bank statement import: the largest file accepted, and the CSV layout used
-# when an upload names none (a preset name, or JSON: {"date": "Valuta", ...}).
+# when an upload names none (a preset name, or JSON: {"date": "Valuta", ...});
+# empty: the layout is recognised from the file's header.
 BANK_STATEMENT_MAX_BYTES = env_int(
     "BANK_STATEMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
 )
-BANK_STATEMENT_CSV_MAPPING = env("BANK_STATEMENT_CSV_MAPPING", "default")
+BANK_STATEMENT_CSV_MAPPING = env("BANK_STATEMENT_CSV_MAPPING", "")
 
 # Guests: limits that keep one person or script from hoarding slots.
 BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 0, minimum=0)

@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from apps.payments.parsers import CSV_PRESETS, collapse, parse_statement
+from apps.payments.exceptions import StatementUnreadable
+from apps.payments.parsers import (
+    CSV_PRESETS,
+    collapse,
+    detect_csv_dialect,
+    parse_statement,
+)
 
 REPO = Path(__file__).resolve().parents[4]
 SAMPLES = Path(
@@ -453,3 +459,20 @@ def test_postfinance_batch_ids_are_distinct_and_stable(samples_dir):
     first = [line.dedup_key for line in parse_statement(content).credits]
     again = [line.dedup_key for line in parse_statement(content).credits]
     assert first == again and len(set(first)) == 2
+
+
+@pytest.mark.parametrize(
+    "name", sorted(name for name, (preset, _, _) in EXPECTED.items() if preset)
+)
+def test_a_bank_csv_is_recognised_without_naming_its_layout(samples_dir, name):
+    preset = EXPECTED[name][0]
+    content = (samples_dir / name).read_bytes()
+    assert detect_csv_dialect(content) == CSV_PRESETS[preset]
+    recognised = parse_statement(content).credits
+    named = parse_statement(content, csv_dialect=CSV_PRESETS[preset]).credits
+    assert recognised == named
+
+
+def test_a_csv_of_no_known_layout_names_the_presets():
+    with pytest.raises(StatementUnreadable, match=r"no known layout .*sparkasse"):
+        detect_csv_dialect(b"a;b\n1;2\n")
