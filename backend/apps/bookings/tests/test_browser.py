@@ -1,49 +1,14 @@
 """A person at the front desk, in a real browser (Playwright + Debian Chromium).
 
-Skipped, with the reason, only where Chromium is not installed; `.ci/run`
-installs the Debian `chromium` package when it is missing.
+The browser comes from the `browser_page` fixture (backend/conftest.py).
 """
-
-import shutil
 
 import pytest
 
 from apps.bookings.models import Booking
 from apps.bookings.tests.factories import StaffUserFactory, unpaid_booking
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own
-    # ORM calls between browser steps are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        browser.close()
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_front_desk_verifies_a_payment_in_the_admin(
