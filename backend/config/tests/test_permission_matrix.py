@@ -22,9 +22,7 @@ from apps.bookings.tests.factories import (
     unpaid_booking,
 )
 from apps.services.models import Service
-from apps.services.tests.factories import ServiceFactory
 from apps.staff.models import Staff
-from apps.staff.tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
