@@ -70,6 +70,7 @@ class GenerateSlotsForm(forms.Form):
     day_end = forms.TimeField(initial="17:00")
     every_minutes = forms.IntegerField(min_value=5, max_value=24 * 60, initial=60)
     buffer_minutes = forms.IntegerField(
+        required=False,
         min_value=0,
         max_value=24 * 60,
         initial=0,
@@ -168,7 +169,7 @@ class AvailabilityAdmin(admin.ModelAdmin):
                 day_end=data["day_end"],
                 every_minutes=data["every_minutes"],
                 weekdays=frozenset(data["weekdays"]),
-                buffer_minutes=data["buffer_minutes"],
+                buffer_minutes=data["buffer_minutes"] or 0,
             )
             messages.success(
                 request,
