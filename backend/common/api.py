@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by every app: pagination, permissions, error bodies."""
+"""HTTP plumbing shared by every app: pagination and error bodies."""
 
 import logging
 import sys
@@ -12,7 +12,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf_exceptions
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -26,21 +26,6 @@ class StandardPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
-
-
-class IsStaffOrReadOnly(permissions.BasePermission):
-    """Anyone may read (the view narrows what guests see); staff may write."""
-
-    def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return bool(request.user and request.user.is_staff)
-
-
-def is_staff_request(request) -> bool:
-    return bool(
-        request.user and request.user.is_authenticated and request.user.is_staff
-    )
 
 
 class ErrorSerializer(serializers.Serializer):

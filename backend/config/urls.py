@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
+from rest_framework import routers
 
 from apps.availability.views import AvailabilityViewSet
 from apps.bookings.urls import router as bookings_router
@@ -10,7 +10,15 @@ from apps.services.views import ServiceViewSet
 from apps.staff.views import StaffViewSet
 from common.health import health
 
-router = DefaultRouter()
+
+class APIRootView(routers.APIRootView):
+    """The API's index, open to everyone: each endpoint says who may call it."""
+
+    action_permissions = {}  # no actions: common.permissions lets it answer
+
+
+router = routers.DefaultRouter()
+router.APIRootView = APIRootView
 router.register("services", ServiceViewSet, basename="service")
 router.register("staff", StaffViewSet, basename="staff")
 router.register("availability", AvailabilityViewSet, basename="availability")

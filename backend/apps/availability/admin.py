@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -69,6 +69,13 @@ class GenerateSlotsForm(forms.Form):
     day_start = forms.TimeField(initial="09:00", help_text="Business timezone")
     day_end = forms.TimeField(initial="17:00")
     every_minutes = forms.IntegerField(min_value=5, max_value=24 * 60, initial=60)
+    buffer_minutes = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=24 * 60,
+        initial=0,
+        help_text="Minutes left free between consecutive slots.",
+    )
     weekdays = forms.TypedMultipleChoiceField(
         choices=WEEKDAY_CHOICES,
         coerce=int,
@@ -150,7 +157,7 @@ class AvailabilityAdmin(admin.ModelAdmin):
     def generate_slots_view(self, request):
         """Create many slots at once, as the create_slots command does."""
         if not self.has_add_permission(request):
-            return redirect("admin:index")
+            raise PermissionDenied
         form = GenerateSlotsForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -162,6 +169,7 @@ class AvailabilityAdmin(admin.ModelAdmin):
                 day_end=data["day_end"],
                 every_minutes=data["every_minutes"],
                 weekdays=frozenset(data["weekdays"]),
+                buffer_minutes=data["buffer_minutes"] or 0,
             )
             messages.success(
                 request,

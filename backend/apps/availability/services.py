@@ -155,8 +155,9 @@ def availability_generate(
     day_end: dt_time,
     every_minutes: int,
     weekdays: frozenset[int] = frozenset(range(7)),
+    buffer_minutes: int = 0,
 ) -> int:
-    """Create back-to-back slots of `every_minutes` on each chosen day.
+    """Create slots of `every_minutes` on each chosen day, `buffer_minutes` apart.
 
     Times are wall-clock times in BOOKING_TIMEZONE, so a 09:00 slot stays at
     09:00 across a daylight-saving change. Slots that would overlap an
@@ -167,8 +168,11 @@ def availability_generate(
         raise ValueError("every_minutes must be at least 1")
     if not (is_allowed_date(first_day) and is_allowed_date(last_day)):
         raise _out_of_range()
+    if buffer_minutes < 0:
+        raise ValueError("buffer_minutes must not be negative")
     zone = timezone.get_default_timezone()
     length = timedelta(minutes=every_minutes)
+    buffer = timedelta(minutes=buffer_minutes)
     created = 0
     with write_transaction():
         lock_staff(staff.pk)
@@ -187,6 +191,6 @@ def availability_generate(
                             staff=staff, start_time=start, end_time=end
                         )
                         created += 1
-                    start = end
+                    start = end + buffer
             day += timedelta(days=1)
     return created

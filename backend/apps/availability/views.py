@@ -10,7 +10,7 @@ from apps.availability.serializers import (
     BookableSlotQuerySerializer,
     BookableSlotSerializer,
 )
-from common.api import IsStaffOrReadOnly, is_staff_request
+from common.permissions import has_staff_permission, model_permissions
 
 
 def bookable_slots_for(request):
@@ -24,6 +24,10 @@ def bookable_slots_for(request):
     )
 
 
+def _sees_every_slot(request) -> bool:
+    return has_staff_permission(request, "availability.view_availability")
+
+
 @extend_schema_view(
     list=extend_schema(
         description="Guests get the bookable slots (future, free, active staff) "
@@ -34,13 +38,13 @@ def bookable_slots_for(request):
 class AvailabilityViewSet(viewsets.ModelViewSet):
     """Time slots of staff members that bookings take."""
 
-    permission_classes = [IsStaffOrReadOnly]
+    action_permissions = model_permissions("availability", "availability")
     filterset_class = AvailabilityFilter
     ordering_fields = ["start_time", "end_time", "created_at"]
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        if is_staff_request(self.request):
+        if _sees_every_slot(self.request):
             return availability_list()
         if self.action == "list":
             return bookable_slots_for(self.request)
@@ -48,12 +52,12 @@ class AvailabilityViewSet(viewsets.ModelViewSet):
 
     def filter_queryset(self, queryset):
         # Guests' filters are applied by the selector in get_queryset.
-        if is_staff_request(self.request):
+        if _sees_every_slot(self.request):
             return super().filter_queryset(queryset)
         return queryset
 
     def get_serializer_class(self):
-        if is_staff_request(self.request):
+        if _sees_every_slot(self.request):
             return AvailabilitySerializer
         return BookableSlotSerializer
 

@@ -1,8 +1,30 @@
-from django.contrib import admin, messages
+from datetime import timedelta
+from itertools import groupby
 
-from apps.bookings import services
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from apps.availability.models import Availability
+from apps.availability.selectors import availability_bookable
+from apps.bookings import selectors, services
 from apps.bookings.models import Booking, BookingEvent
 from common.exceptions import DomainError
+
+# The admin index shows a link to the desk above the models.
+admin.site.index_template = "admin/bookings/index_with_desk.html"
+
+# The permission each booking operation needs, in the admin as in the API.
+OPERATION_PERMISSIONS = {
+    "verify": "bookings.verify_payment",
+    "cancel": "bookings.cancel_booking",
+    "complete": "bookings.complete_booking",
+    "reschedule": "bookings.reschedule_booking",
+}
 
 CONTACT_FIELDS = ["customer_name", "customer_email", "customer_phone", "notes"]
 RECORD_FIELDS = [
@@ -35,6 +57,31 @@ class BookingEventInline(admin.TabularInline):
         return False
 
 
+class SlotChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, slot):
+        start = timezone.localtime(slot.start_time)
+        return f"{start:%a %d %b %Y %H:%M} - {slot.staff.name}"
+
+
+class RescheduleForm(forms.Form):
+    availability = SlotChoiceField(
+        queryset=Availability.objects.none(), label="New slot"
+    )
+
+    def __init__(self, *args, booking: Booking, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The next bookable slots for the booking's service; the domain layer
+        # re-checks the chosen one under its lock.
+        slots = availability_bookable(service=booking.service).exclude(
+            pk=booking.availability_id
+        )
+        self.fields["availability"].queryset = slots
+        self.fields["availability"].choices = [
+            (slot.pk, self.fields["availability"].label_from_instance(slot))
+            for slot in slots[:300]
+        ]
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     """Bookings for the front desk. Every change goes through services.py,
@@ -60,7 +107,12 @@ class BookingAdmin(admin.ModelAdmin):
     date_hierarchy = "availability__start_time"
     fields = [*RECORD_FIELDS[:5], *CONTACT_FIELDS, *RECORD_FIELDS[5:]]
     inlines = [BookingEventInline]
-    actions = ["verify_payment", "cancel_bookings", "mark_completed"]
+    actions = [
+        "verify_payment",
+        "cancel_bookings",
+        "mark_completed",
+        "reschedule_booking",
+    ]
 
     @admin.display(description="Starts", ordering="availability__start_time")
     def slot_start(self, booking):
@@ -106,7 +158,23 @@ class BookingAdmin(admin.ModelAdmin):
         for booking in queryset:
             self.delete_model(request, booking)
 
-    @admin.action(description="Verify payment of selected bookings")
+    # Admin actions declare the permission they need; these hooks answer it
+    # from the same model permissions the API checks.
+    def has_verify_permission(self, request):
+        return request.user.has_perm(OPERATION_PERMISSIONS["verify"])
+
+    def has_cancel_permission(self, request):
+        return request.user.has_perm(OPERATION_PERMISSIONS["cancel"])
+
+    def has_complete_permission(self, request):
+        return request.user.has_perm(OPERATION_PERMISSIONS["complete"])
+
+    def has_reschedule_permission(self, request):
+        return request.user.has_perm(OPERATION_PERMISSIONS["reschedule"])
+
+    @admin.action(
+        description="Verify payment of selected bookings", permissions=["verify"]
+    )
     def verify_payment(self, request, queryset):
         self._apply(
             request,
@@ -117,7 +185,7 @@ class BookingAdmin(admin.ModelAdmin):
             done="confirmed",
         )
 
-    @admin.action(description="Cancel selected bookings")
+    @admin.action(description="Cancel selected bookings", permissions=["cancel"])
     def cancel_bookings(self, request, queryset):
         self._apply(
             request,
@@ -128,7 +196,9 @@ class BookingAdmin(admin.ModelAdmin):
             done="cancelled",
         )
 
-    @admin.action(description="Mark selected bookings completed")
+    @admin.action(
+        description="Mark selected bookings completed", permissions=["complete"]
+    )
     def mark_completed(self, request, queryset):
         self._apply(
             request,
@@ -138,6 +208,165 @@ class BookingAdmin(admin.ModelAdmin):
             ),
             done="completed",
         )
+
+    @admin.action(
+        description="Reschedule the selected booking", permissions=["reschedule"]
+    )
+    def reschedule_booking(self, request, queryset):
+        bookings = list(queryset[:2])
+        if len(bookings) != 1:
+            self.message_user(
+                request, "Select exactly one booking to reschedule.", messages.ERROR
+            )
+            return None
+        return redirect("admin:bookings_booking_reschedule", bookings[0].pk)
+
+    # --- the desk ---------------------------------------------------------------
+
+    def get_urls(self):
+        extra = [
+            path(
+                "desk/",
+                self.admin_site.admin_view(self.desk_view),
+                name="bookings_booking_desk",
+            ),
+            path(
+                "<int:booking_id>/reschedule/",
+                self.admin_site.admin_view(self.reschedule_view),
+                name="bookings_booking_reschedule",
+            ),
+        ]
+        return [*extra, *super().get_urls()]
+
+    def desk_view(self, request):
+        """The business's day: unpaid bookings, today's and tomorrow's
+        appointments, a reference search, and what the timeout cancelled."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            self._desk_operation(request)
+            return redirect("admin:bookings_booking_desk")
+        reference = request.GET.get("reference", "").strip()
+        if reference:
+            found = selectors.booking_by_reference(reference)
+            if found is not None:
+                return redirect("admin:bookings_booking_change", found.pk)
+            self.message_user(
+                request, f"No booking has the reference {reference!r}.", messages.ERROR
+            )
+        now = timezone.now()
+        today = timezone.localdate(now)
+        appointments = selectors.desk_appointments(first_day=today, days=2)
+        days = []
+        for day_offset in (0, 1):
+            day = today + timedelta(days=day_offset)
+            of_day = [
+                booking
+                for booking in appointments
+                if timezone.localdate(booking.availability.start_time) == day
+            ]
+            by_staff = [
+                (staff, list(bookings))
+                for staff, bookings in groupby(of_day, key=lambda b: b.staff)
+            ]
+            days.append((day, by_staff))
+        user = request.user
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Desk",
+            "opts": self.model._meta,
+            "now": now,
+            "unpaid": selectors.desk_unpaid(),
+            "days": days,
+            "expired": selectors.desk_recently_expired(now=now),
+            "reference": reference,
+            "row_limit": selectors.DESK_ROW_LIMIT,
+            "can": {
+                name: user.has_perm(perm)
+                for name, perm in OPERATION_PERMISSIONS.items()
+            },
+        }
+        return TemplateResponse(request, "admin/bookings/desk.html", context)
+
+    def _desk_operation(self, request):
+        operation = request.POST.get("operation", "")
+        if operation not in ("verify", "cancel", "complete"):
+            self.message_user(request, "Unknown operation.", messages.ERROR)
+            return
+        if not request.user.has_perm(OPERATION_PERMISSIONS[operation]):
+            self.message_user(
+                request,
+                "You do not have permission to do that.",
+                messages.ERROR,
+            )
+            return
+        booking_id = request.POST.get("booking", "")
+        booking = (
+            Booking.objects.filter(pk=booking_id).first()
+            if booking_id.isdigit()
+            else None
+        )
+        if booking is None:
+            self.message_user(request, "That booking no longer exists.", messages.ERROR)
+            return
+        run, done = {
+            "verify": (
+                lambda b: services.booking_verify_payment(
+                    booking=b, actor=request.user
+                ),
+                "confirmed",
+            ),
+            "cancel": (
+                lambda b: services.booking_cancel(
+                    booking=b, actor=request.user, reason="Cancelled by staff."
+                ),
+                "cancelled",
+            ),
+            "complete": (
+                lambda b: services.booking_complete(booking=b, actor=request.user),
+                "completed",
+            ),
+        }[operation]
+        try:
+            run(booking)
+        except DomainError as error:
+            self.message_user(
+                request, f"{booking.reference}: {error.detail}", messages.ERROR
+            )
+            return
+        self.message_user(request, f"{booking.reference}: {done}.", messages.SUCCESS)
+
+    def reschedule_view(self, request, booking_id):
+        """Move one booking to another bookable slot for its service."""
+        if not self.has_reschedule_permission(request):
+            raise PermissionDenied
+        booking = get_object_or_404(selectors.booking_list(), pk=booking_id)
+        form = RescheduleForm(request.POST or None, booking=booking)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.booking_reschedule(
+                    booking=booking,
+                    availability=form.cleaned_data["availability"],
+                    actor=request.user,
+                )
+            except DomainError as error:
+                self.message_user(
+                    request, f"{booking.reference}: {error.detail}", messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request, f"{booking.reference}: rescheduled.", messages.SUCCESS
+                )
+                return redirect("admin:bookings_booking_desk")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Reschedule {booking.reference}",
+            "opts": self.model._meta,
+            "booking": booking,
+            "form": form,
+            "change_url": reverse("admin:bookings_booking_change", args=[booking.pk]),
+        }
+        return TemplateResponse(request, "admin/bookings/reschedule.html", context)
 
     def _apply(self, request, bookings, operation, *, done):
         """Run a domain operation per booking; refusals become admin messages."""

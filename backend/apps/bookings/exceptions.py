@@ -50,6 +50,12 @@ class StaffMismatch(InvalidBookingInput):
     default_detail = "The chosen staff member does not own this slot."
 
 
+class SameSlot(InvalidBookingInput):
+    code = "same_slot"
+    field = "availability"
+    default_detail = "The booking is already in this slot."
+
+
 # 409: the request is valid but the current state does not allow it.
 class SlotUnavailable(DomainError):
     code = "slot_unavailable"
@@ -92,4 +98,12 @@ class CancellationNoticePassed(DomainError):
     default_detail = (
         "Confirmed bookings can be cancelled online only up to the notice "
         "period before the appointment. Please contact us."
+    )
+
+
+class RescheduleNoticePassed(DomainError):
+    code = "reschedule_notice_passed"
+    default_detail = (
+        "Confirmed bookings can be moved online only up to the notice period "
+        "before the appointment. Please contact us."
     )

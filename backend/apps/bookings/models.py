@@ -94,6 +94,14 @@ class Booking(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Transitions are permissions of their own, beside add/change/delete/
+        # view, so a role may verify payments without editing bookings.
+        permissions = [
+            ("verify_payment", "Can verify the payment of a booking"),
+            ("cancel_booking", "Can cancel a booking"),
+            ("complete_booking", "Can mark a booking completed"),
+            ("reschedule_booking", "Can move a booking to another slot"),
+        ]
         constraints = [
             # The database's own guarantee against double booking, behind the
             # row lock the domain layer takes: one active booking per slot.

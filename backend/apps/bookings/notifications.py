@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 BOOKING_CREATED = "booking_created"
 PAYMENT_CONFIRMED = "payment_confirmed"
 BOOKING_CANCELLED = "booking_cancelled"
+BOOKING_RESCHEDULED = "booking_rescheduled"
 NEW_BOOKING_STAFF = "new_booking_staff"
 
 

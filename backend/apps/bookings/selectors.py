@@ -1,10 +1,12 @@
 """Read-only queries of bookings: what staff see, what a guest may look up."""
 
 import hmac
+from datetime import date, datetime, timedelta
 
 from django.db.models import QuerySet
 
-from apps.bookings.models import Booking, phone_digits
+from apps.availability.selectors import local_day_bounds
+from apps.bookings.models import Booking, BookingEvent, phone_digits
 
 
 def booking_list() -> QuerySet[Booking]:
@@ -32,3 +34,55 @@ def booking_for_guest(
         booking.customer_phone_digits, digits
     )
     return booking if email_matches or phone_matches else None
+
+
+# --- the desk: the business's day, for the front desk ---------------------------
+
+DESK_ROW_LIMIT = 200
+
+
+def desk_unpaid(*, limit: int = DESK_ROW_LIMIT) -> list[Booking]:
+    """Bookings awaiting payment, soonest deadline first."""
+    return list(
+        booking_list()
+        .filter(status=Booking.Status.AWAITING_PAYMENT)
+        .order_by("payment_expires_at", "pk")[:limit]
+    )
+
+
+def desk_appointments(
+    *, first_day: date, days: int = 2, limit: int = DESK_ROW_LIMIT
+) -> list[Booking]:
+    """Active bookings starting on `days` calendar days from `first_day`
+    (business timezone), by staff member then start time."""
+    start, _ = local_day_bounds(first_day)
+    end, _ = local_day_bounds(first_day + timedelta(days=days))
+    return list(
+        booking_list()
+        .filter(
+            status__in=(Booking.Status.AWAITING_PAYMENT, Booking.Status.CONFIRMED),
+            availability__start_time__gte=start,
+            availability__start_time__lt=end,
+        )
+        .order_by("staff__name", "staff_id", "availability__start_time", "pk")[:limit]
+    )
+
+
+def desk_recently_expired(
+    *, now: datetime, hours: int = 24, limit: int = DESK_ROW_LIMIT
+) -> list[Booking]:
+    """Bookings the payment timeout cancelled in the last `hours`."""
+    expired_ids = BookingEvent.objects.filter(
+        source=BookingEvent.Source.SYSTEM,
+        to_status=Booking.Status.CANCELLED,
+        created_at__gte=now - timedelta(hours=hours),
+    ).values("booking_id")
+    return list(
+        booking_list()
+        .filter(pk__in=expired_ids, status=Booking.Status.CANCELLED)
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+
+
+def booking_by_reference(reference: str) -> Booking | None:
+    return booking_list().filter(reference=reference.strip().upper()).first()

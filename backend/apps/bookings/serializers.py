@@ -189,6 +189,22 @@ class GuestCancelSerializer(GuestLookupSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+class BookingRescheduleSerializer(serializers.Serializer):
+    """The slot to move a booking to."""
+
+    availability = serializers.PrimaryKeyRelatedField(
+        queryset=Availability.objects.all(),
+        help_text="A bookable slot of a staff member offering the booking's service.",
+    )
+
+
+class GuestRescheduleSerializer(GuestLookupSerializer):
+    availability = serializers.PrimaryKeyRelatedField(
+        queryset=Availability.objects.all(),
+        help_text="A bookable slot of a staff member offering the booking's service.",
+    )
+
+
 class GuestBookingSerializer(BookingSerializer):
     """What a guest sees of their own booking."""
 

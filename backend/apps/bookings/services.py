@@ -40,6 +40,7 @@ from apps.bookings.models import (
 from apps.services.models import Service
 from apps.staff.models import Staff
 from common.db import write_transaction
+from common.exceptions import LockTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -59,20 +60,42 @@ def payment_deadline(created_at: datetime) -> datetime:
 # --- locking helpers ------------------------------------------------------
 
 
-def _lock_booking(booking_id: int) -> Booking:
-    """Lock a booking and its slot (slot first, like every other writer)."""
-    availability_id = (
-        Booking.objects.filter(pk=booking_id)
-        .values_list("availability_id", flat=True)
-        .get()
-    )
-    if availability_id is not None:
-        lock_availabilities([availability_id])
-    return (
-        Booking.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("availability", "service", "staff")
-        .get(pk=booking_id)
-    )
+class _SlotMoved(Exception):
+    """The booking moved to another slot between reading and locking it."""
+
+
+_LOCK_ATTEMPTS = 3
+
+
+def _lock_booking(booking_id: int, *, also_slot_id: int | None = None) -> Booking:
+    """Lock a booking's slot (and `also_slot_id`), then the booking itself.
+
+    Slots first, in primary-key order, like every other writer. The slot id
+    is read before any lock, so a reschedule committing in between can move
+    the booking off the slot just locked: the attempt runs in a savepoint,
+    whose rollback releases its locks, and starts again with the new slot.
+    """
+    for _ in range(_LOCK_ATTEMPTS):
+        availability_id = (
+            Booking.objects.filter(pk=booking_id)
+            .values_list("availability_id", flat=True)
+            .get()
+        )
+        slot_ids = sorted({availability_id, also_slot_id} - {None})
+        try:
+            with transaction.atomic():
+                lock_availabilities(slot_ids)
+                booking = (
+                    Booking.objects.select_for_update(no_key=True, of=("self",))
+                    .select_related("availability", "service", "staff")
+                    .get(pk=booking_id)
+                )
+                if booking.availability_id != availability_id:
+                    raise _SlotMoved()
+                return booking
+        except _SlotMoved:
+            continue
+    raise LockTimeout()
 
 
 def _record_event(
@@ -386,6 +409,100 @@ def booking_complete(
         now = now or timezone.now()
         _complete_locked(booking, actor=actor, source=source, now=now)
     return booking
+
+
+RESCHEDULABLE_STATUSES = (Status.AWAITING_PAYMENT, Status.CONFIRMED)
+
+
+def _local_time(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def booking_reschedule(
+    *,
+    booking: Booking,
+    availability: Availability,
+    actor=None,
+    source: str = Source.STAFF,
+    now: datetime | None = None,
+) -> Booking:
+    """Move an active booking to another bookable slot, in one transaction.
+
+    Both slots are locked in primary-key order, then the booking (the global
+    order: slot before booking), and every rule is re-checked under the
+    locks. Status, payment fields, reference, amount and deadline stay as
+    they were; the staff member follows the slot. Guests may move a confirmed
+    booking only up to BOOKING_GUEST_CANCEL_NOTICE_HOURS before it starts,
+    as they may cancel it.
+    """
+    with write_transaction():
+        try:
+            booking = _lock_booking(booking.pk, also_slot_id=availability.pk)
+            target = Availability.objects.select_related("staff").get(
+                pk=availability.pk
+            )
+        except Availability.DoesNotExist:
+            raise exceptions.SlotUnavailable() from None
+        now = now or timezone.now()
+        if booking.status not in RESCHEDULABLE_STATUSES:
+            raise exceptions.InvalidTransition(
+                f"A booking in status '{booking.status}' cannot be rescheduled."
+            )
+        current = booking.availability
+        if current.has_started(now):
+            raise exceptions.BookingAlreadyStarted(
+                "The appointment has already started; it can no longer be moved."
+            )
+        if (
+            source == Source.GUEST
+            and booking.status == Status.CONFIRMED
+            and current.start_time - now
+            < timedelta(hours=settings.BOOKING_GUEST_CANCEL_NOTICE_HOURS)
+        ):
+            raise exceptions.RescheduleNoticePassed()
+        if target.pk == current.pk:
+            raise exceptions.SameSlot()
+        _check_target_slot(booking, target, now=now)
+        _set_slot_booked(current, False)
+        booking.availability = target
+        booking.staff = target.staff
+        booking.save(update_fields=["availability", "staff", "updated_at"])
+        _set_slot_booked(target, True)
+        _record_event(
+            booking,
+            from_status=booking.status,
+            actor=actor,
+            source=source,
+            note=(
+                f"Rescheduled from {_local_time(current.start_time)} "
+                f"to {_local_time(target.start_time)}."
+            ),
+            now=now,
+        )
+        notifications.notify_on_commit(notifications.BOOKING_RESCHEDULED, booking.pk)
+    logger.info(
+        "booking %s moved from slot %s to slot %s",
+        booking.reference,
+        current.pk,
+        target.pk,
+    )
+    return booking
+
+
+def _check_target_slot(booking: Booking, slot: Availability, *, now: datetime):
+    """The rules booking_create applies to a slot, for the booking's service."""
+    if not slot.staff.is_active:
+        raise exceptions.InactiveStaff()
+    if not slot.staff.services.filter(pk=booking.service_id).exists():
+        raise exceptions.ServiceNotOffered(field="availability")
+    if slot.duration_minutes < booking.service.duration_minutes:
+        raise exceptions.SlotTooShort()
+    if slot.has_started(now):
+        raise exceptions.SlotInPast()
+    if slot.start_time <= now + timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES):
+        raise exceptions.SlotTooSoon()
+    if slot.is_booked:
+        raise exceptions.SlotUnavailable()
 
 
 def booking_update(

@@ -4,7 +4,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -16,20 +16,23 @@ from apps.availability.serializers import (
 from apps.availability.views import bookable_slots_for
 from apps.bookings import idempotency, selectors, services
 from apps.bookings.filters import BookingFilter
-from apps.bookings.models import BookingEvent
+from apps.bookings.models import Booking, BookingEvent
 from apps.bookings.serializers import (
     BookingCancelSerializer,
     BookingCreateSerializer,
     BookingDetailSerializer,
+    BookingRescheduleSerializer,
     BookingSerializer,
     BookingUpdateSerializer,
     GuestBookingSerializer,
     GuestCancelSerializer,
     GuestLookupSerializer,
+    GuestRescheduleSerializer,
 )
 from apps.bookings.throttles import BookingCreateThrottle, BookingLookupThrottle
 from common.api import ErrorSerializer
 from common.http import client_key
+from common.permissions import PUBLIC, action_permissions, has_staff_permission
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -43,10 +46,19 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 NO_BOOKING_MATCHES = "No booking matches this reference and contact."
 
 
-def _source_for(user) -> str:
-    if user.is_authenticated and user.is_staff:
+def _source_for(request) -> str:
+    """Staff who may book for a caller book as staff (no per-contact limit)."""
+    if has_staff_permission(request, "bookings.add_booking"):
         return BookingEvent.Source.STAFF
     return BookingEvent.Source.GUEST
+
+
+# A PATCH or PUT that changes `status` also needs that transition's permission.
+STATUS_CHANGE_PERMISSIONS = {
+    Booking.Status.CONFIRMED: "bookings.verify_payment",
+    Booking.Status.CANCELLED: "bookings.cancel_booking",
+    Booking.Status.COMPLETED: "bookings.complete_booking",
+}
 
 
 @extend_schema_view(
@@ -91,17 +103,38 @@ class BookingViewSet(
         "availability__start_time",
     ]
     lookup_value_regex = r"\d+"
-    public_actions = {"create", "availability", "lookup", "lookup_cancel"}
+    action_permissions = {
+        "create": PUBLIC,
+        "availability": PUBLIC,
+        "lookup": PUBLIC,
+        "lookup_cancel": PUBLIC,
+        "lookup_reschedule": PUBLIC,
+        "list": ("bookings.view_booking",),
+        "retrieve": ("bookings.view_booking",),
+        "update": ("bookings.change_booking",),
+        "partial_update": ("bookings.change_booking",),
+        "destroy": ("bookings.delete_booking",),
+        "verify_payment": ("bookings.verify_payment",),
+        "cancel": ("bookings.cancel_booking",),
+        "complete": ("bookings.complete_booking",),
+        "reschedule": ("bookings.reschedule_booking",),
+    }
+    guest_lookup_actions = {"lookup", "lookup_cancel", "lookup_reschedule"}
 
-    def get_permissions(self):
-        if self.action in self.public_actions:
-            return [permissions.AllowAny()]
-        return [permissions.IsAdminUser()]
+    def required_permissions(self, request):
+        required = action_permissions(self)
+        if self.action in ("update", "partial_update"):
+            new_status = (
+                request.data.get("status") if hasattr(request.data, "get") else None
+            )
+            if isinstance(new_status, str) and new_status in STATUS_CHANGE_PERMISSIONS:
+                required = (*required, STATUS_CHANGE_PERMISSIONS[new_status])
+        return required
 
     def get_throttles(self):
         if self.action == "create":
             return [BookingCreateThrottle()]
-        if self.action in ("lookup", "lookup_cancel"):
+        if self.action in self.guest_lookup_actions:
             return [BookingLookupThrottle()]
         return []
 
@@ -113,6 +146,7 @@ class BookingViewSet(
         "verify_payment",
         "cancel",
         "complete",
+        "reschedule",
     }
     # Serializers by action (the browsable API takes its forms from them);
     # the rest render BookingDetailSerializer.
@@ -123,6 +157,8 @@ class BookingViewSet(
         "cancel": BookingCancelSerializer,
         "lookup": GuestLookupSerializer,
         "lookup_cancel": GuestCancelSerializer,
+        "reschedule": BookingRescheduleSerializer,
+        "lookup_reschedule": GuestRescheduleSerializer,
     }
 
     def get_queryset(self):
@@ -185,7 +221,7 @@ class BookingViewSet(
     def _create_booking(self, request):
         serializer = BookingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        source = _source_for(request.user)
+        source = _source_for(request)
         booking = services.booking_create(
             **serializer.validated_data,
             actor=request.user,
@@ -254,6 +290,29 @@ class BookingViewSet(
         )
         return self._render(booking)
 
+    @extend_schema(
+        request=BookingRescheduleSerializer,
+        responses=BookingDetailSerializer,
+        description="Staff only. Moves an `awaiting_payment` or `confirmed` "
+        "booking, before its slot starts, to another bookable slot for its "
+        "service (the staff member follows the slot). Status, payment, "
+        "reference, amount and deadline are kept; the guest is emailed. "
+        "409 `slot_unavailable` when the target is taken, `invalid_transition` "
+        "from a final status, `booking_started` once the current slot started; "
+        "400 when the target does not fit the service.",
+    )
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk=None):
+        serializer = BookingRescheduleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = services.booking_reschedule(
+            booking=self.get_object(),
+            availability=serializer.validated_data["availability"],
+            actor=request.user,
+            source=BookingEvent.Source.STAFF,
+        )
+        return self._render(booking)
+
     def _guest_booking(self, proof_serializer_class):
         proof = proof_serializer_class(data=self.request.data)
         proof.is_valid(raise_exception=True)
@@ -293,6 +352,25 @@ class BookingViewSet(
             booking=booking,
             source=BookingEvent.Source.GUEST,
             reason=proof.get("reason") or "Cancelled by the guest.",
+        )
+        return self._render(booking, GuestBookingSerializer)
+
+    @extend_schema(
+        request=GuestRescheduleSerializer,
+        responses=GuestBookingSerializer,
+        description="Guests: move a booking to another bookable slot for its "
+        "service, with the same proof as lookup. Allowed while it awaits "
+        "payment, or when confirmed up to BOOKING_GUEST_CANCEL_NOTICE_HOURS "
+        "before it starts (409 `reschedule_notice_passed` after that). "
+        "Throttled per client IP.",
+    )
+    @action(detail=False, methods=["post"], url_path="lookup/reschedule")
+    def lookup_reschedule(self, request):
+        booking, proof = self._guest_booking(GuestRescheduleSerializer)
+        booking = services.booking_reschedule(
+            booking=booking,
+            availability=proof["availability"],
+            source=BookingEvent.Source.GUEST,
         )
         return self._render(booking, GuestBookingSerializer)
 

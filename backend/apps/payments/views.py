@@ -1,7 +1,7 @@
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -21,19 +21,9 @@ from apps.payments.serializers import (
 from common.api import ErrorSerializer
 
 VIEW = "payments.view_banktransaction"
+IMPORTS_VIEW = "payments.view_bankstatementimport"
 IMPORT = "payments.import_bank_statement"
 RECONCILE = "payments.reconcile_bank_transaction"
-
-
-class ActionPermission(permissions.BasePermission):
-    """Each action needs one model permission (granted to groups), and staff status."""
-
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated and user.is_staff):
-            return False
-        needed = view.required_permissions.get(view.action)
-        return needed is not None and user.has_perm(needed)
 
 
 @extend_schema_view(
@@ -46,8 +36,11 @@ class BankStatementImportViewSet(
     """Upload a bank statement; the credits are reconciled against bookings."""
 
     serializer_class = BankStatementImportSerializer
-    permission_classes = [ActionPermission]
-    required_permissions = {"list": VIEW, "retrieve": VIEW, "create": IMPORT}
+    action_permissions = {
+        "list": IMPORTS_VIEW,
+        "retrieve": IMPORTS_VIEW,
+        "create": IMPORT,
+    }
     parser_classes = [MultiPartParser, FormParser]
     filter_backends = []
 
@@ -109,8 +102,7 @@ class BankTransactionViewSet(
     """Review what the bank statements brought in, and act on what did not match."""
 
     serializer_class = BankTransactionSerializer
-    permission_classes = [ActionPermission]
-    required_permissions = {
+    action_permissions = {
         "list": VIEW,
         "retrieve": VIEW,
         "match": RECONCILE,

@@ -3,7 +3,7 @@ from rest_framework import viewsets
 
 from apps.services.selectors import service_list
 from apps.services.serializers import PublicServiceSerializer, ServiceSerializer
-from common.api import IsStaffOrReadOnly, is_staff_request
+from common.permissions import has_staff_permission, model_permissions
 
 
 @extend_schema_view(
@@ -15,15 +15,17 @@ from common.api import IsStaffOrReadOnly, is_staff_request
 class ServiceViewSet(viewsets.ModelViewSet):
     """Services guests can book; staff manage them."""
 
-    permission_classes = [IsStaffOrReadOnly]
+    action_permissions = model_permissions("services", "service")
     filterset_fields = ["is_active"]
     ordering_fields = ["name", "price", "duration_minutes", "created_at"]
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return service_list(include_inactive=is_staff_request(self.request))
+        return service_list(
+            include_inactive=has_staff_permission(self.request, "services.view_service")
+        )
 
     def get_serializer_class(self):
-        if is_staff_request(self.request):
+        if has_staff_permission(self.request, "services.view_service"):
             return ServiceSerializer
         return PublicServiceSerializer

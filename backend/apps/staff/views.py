@@ -3,7 +3,7 @@ from rest_framework import viewsets
 
 from apps.staff.selectors import staff_list
 from apps.staff.serializers import PublicStaffSerializer, StaffSerializer
-from common.api import IsStaffOrReadOnly, is_staff_request
+from common.permissions import has_staff_permission, model_permissions
 
 
 @extend_schema_view(
@@ -15,15 +15,17 @@ from common.api import IsStaffOrReadOnly, is_staff_request
 class StaffViewSet(viewsets.ModelViewSet):
     """The people who perform services."""
 
-    permission_classes = [IsStaffOrReadOnly]
+    action_permissions = model_permissions("staff", "staff")
     filterset_fields = ["is_active"]
     ordering_fields = ["name", "created_at"]
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return staff_list(include_inactive=is_staff_request(self.request))
+        return staff_list(
+            include_inactive=has_staff_permission(self.request, "staff.view_staff")
+        )
 
     def get_serializer_class(self):
-        if is_staff_request(self.request):
+        if has_staff_permission(self.request, "staff.view_staff"):
             return StaffSerializer
         return PublicStaffSerializer

@@ -1,11 +1,13 @@
 """The slot admin: domain errors as form errors, Generate slots."""
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from django.utils import timezone
 
 from apps.availability.models import Availability
+from apps.bookings.tests.factories import StaffUserFactory
 from common.tests.assertions import admin_messages
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +75,36 @@ def test_generate_slots_from_the_admin(admin_client, staff_member):
     assert any("Created 0 slots" in m for m in admin_messages(response))
     page = admin_client.get("/admin/availability/availability/")
     assert "Generate slots" in page.content.decode()
+
+
+def test_a_manager_generates_slots_with_a_buffer(client, staff_member):
+    client.force_login(StaffUserFactory(role="manager"))
+    form = {
+        "staff": staff_member.pk,
+        "first_day": "2031-03-03",
+        "last_day": "2031-03-03",
+        "day_start": "09:00",
+        "day_end": "12:00",
+        "every_minutes": "50",
+        "buffer_minutes": "10",
+        "weekdays": ["0"],
+    }
+    response = client.post(
+        "/admin/availability/availability/generate/", form, follow=True
+    )
+    assert any("Created 3 slots" in m for m in admin_messages(response))
+    gaps = {
+        later.start_time - earlier.end_time
+        for earlier, later in pairwise(
+            Availability.objects.filter(staff=staff_member).order_by("start_time")
+        )
+    }
+    assert gaps == {timedelta(minutes=10)}
+
+
+def test_the_desk_cannot_generate_slots(client, staff_member):
+    client.force_login(StaffUserFactory(role="desk"))
+    page = client.get("/admin/availability/availability/")
+    assert page.status_code == 200
+    assert "Generate slots" not in page.content.decode()
+    assert client.get("/admin/availability/availability/generate/").status_code == 403

@@ -65,3 +65,40 @@ def test_create_slots_unknown_staff(db):
             "--staff", "999", "--from", "2031-03-03", "--to", "2031-03-04",
             "--between", "09:00-10:00", "--every", "60",
         )  # fmt: skip
+
+
+def test_create_slots_with_a_buffer(staff_member, capsys):
+    call_command(
+        "create_slots",
+        "--staff", str(staff_member.pk),
+        "--from", "2031-03-03", "--to", "2031-03-03",
+        "--between", "09:00-12:00", "--every", "45", "--buffer", "15",
+    )  # fmt: skip
+    assert "Created 3 slots" in capsys.readouterr().out
+    zone = timezone.get_default_timezone()
+    times = [
+        (
+            timezone.localtime(slot.start_time, zone).time(),
+            timezone.localtime(slot.end_time, zone).time(),
+        )
+        for slot in Availability.objects.filter(staff=staff_member).order_by(
+            "start_time"
+        )
+    ]
+    assert times == [
+        (time(9, 0), time(9, 45)),
+        (time(10, 0), time(10, 45)),
+        (time(11, 0), time(11, 45)),
+    ]
+
+
+@pytest.mark.parametrize("buffer", ["-5", "x", "1441"])
+def test_create_slots_rejects_a_bad_buffer(staff_member, buffer):
+    with pytest.raises(CommandError):
+        call_command(
+            "create_slots",
+            "--staff", str(staff_member.pk),
+            "--from", "2031-03-03", "--to", "2031-03-03",
+            "--between", "09:00-12:00", "--every", "45", "--buffer", buffer,
+        )  # fmt: skip
+    assert not Availability.objects.exists()

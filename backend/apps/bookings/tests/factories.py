@@ -8,6 +8,7 @@ from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import services
 from apps.bookings.models import ACTIVE_STATUSES, Booking
 from apps.services.tests.factories import ServiceFactory
+from apps.staff.roles import role_group
 from apps.staff.tests.factories import StaffFactory
 
 
@@ -23,8 +24,20 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffUserFactory(UserFactory):
+    """A staff user in a role group: `role="desk"`, `"manager"` (the default,
+    holding every staff permission) or `""` for staff status alone."""
+
     username = factory.Sequence(lambda n: f"frontdesk{n}")
     is_staff = True
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        role = "manager" if extracted is None else extracted
+        if create and role:
+            self.groups.set([role_group(role)])
 
 
 class BookingFactory(factory.django.DjangoModelFactory):

@@ -3,10 +3,16 @@
 The browser comes from the `browser_page` fixture (backend/conftest.py).
 """
 
-import pytest
+import io
+import re
 
+import pytest
+from django.core.management import call_command
+
+from apps.availability.selectors import availability_bookable
 from apps.bookings.models import Booking
 from apps.bookings.tests.factories import StaffUserFactory, unpaid_booking
+from apps.services.models import Service
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,3 +75,44 @@ def test_front_desk_verifies_a_payment_in_the_browsable_api(
     assert '"status": "confirmed"' in page.locator(".response-info").inner_text()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED
+
+
+def test_demo_desk_verifies_on_the_desk_and_cannot_edit_services(
+    live_server, browser_page, settings
+):
+    settings.BOOKING_DEMO_STAFF_USER = True
+    out = io.StringIO()
+    call_command("seed_demo", "--days", "3", stdout=out)
+    password = re.search(r"'demo-desk' with password '([^']+)'", out.getvalue())[1]
+    service = Service.objects.get(name="Classic manicure")
+    slot = availability_bookable(service=service).first()
+    booking = unpaid_booking(service, slot)
+    page = browser_page
+
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "demo-desk")
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.click("#desk-link a.section")
+    row = page.locator("#desk-unpaid tr", has_text=booking.reference)
+    row.locator("button[value=verify]").click()
+    assert (
+        f"{booking.reference}: confirmed."
+        in page.locator("ul.messagelist").inner_text()
+    )
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    assert booking.payment_verified_by.username == "demo-desk"
+
+    # At a phone's width the desk still works (its tables scroll sideways).
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/admin/bookings/booking/desk/")
+    assert page.locator("#desk-unpaid h2").is_visible()
+
+    # The service page opens read-only: no form fields, no save button; the
+    # add form is refused.
+    page.goto(f"{live_server.url}/admin/services/service/{service.pk}/change/")
+    assert page.locator("input[name=name]").count() == 0
+    assert page.locator("input[name=_save]").count() == 0
+    response = page.goto(f"{live_server.url}/admin/services/service/add/")
+    assert response.status == 403

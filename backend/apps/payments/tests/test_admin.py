@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 IMPORT_URL = "/admin/payments/bankstatementimport/import/"
 
 
-def logged_in(*codenames):
-    user = StaffUserFactory()
+def logged_in(*codenames, role=""):
+    user = StaffUserFactory(role=role)
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
     client = Client()
     client.force_login(user)
@@ -65,6 +65,11 @@ def test_bad_file_shows_the_error():
 
 
 def test_front_desk_cannot_import():
-    client = logged_in("view_banktransaction")
+    client = logged_in(role="desk")
     assert client.get(IMPORT_URL).status_code == 403
     assert client.get("/admin/payments/banktransaction/").status_code == 200
+
+
+def test_a_manager_can_import():
+    client = logged_in(role="manager")
+    assert client.get(IMPORT_URL).status_code == 200

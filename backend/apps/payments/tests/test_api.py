@@ -5,7 +5,6 @@ import pytest
 import segno
 import segno.helpers
 from defusedxml import ElementTree
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -25,25 +24,13 @@ TRANSACTIONS = "/api/payments/transactions/"
 IBAN = "DE89370400440532013000"
 
 
-def user_with(*codenames, username):
-    user = StaffUserFactory(username=username)
-    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-    return user
-
-
 @pytest.fixture
 def roles(db):
-    """Manager imports and acts; front desk only views; plain staff nothing."""
+    """The real role groups: Manager imports and acts, Front desk only views."""
     return {
-        "manager": user_with(
-            "import_bank_statement",
-            "reconcile_bank_transaction",
-            "view_banktransaction",
-            "view_bankstatementimport",
-            username="manager",
-        ),
-        "front_desk": user_with("view_banktransaction", username="frontdesk"),
-        "staff_without_permission": StaffUserFactory(username="plainstaff"),
+        "manager": StaffUserFactory(username="manager", role="manager"),
+        "front_desk": StaffUserFactory(username="frontdesk", role="desk"),
+        "staff_without_permission": StaffUserFactory(username="plainstaff", role=""),
         "anonymous": None,
     }
 

@@ -1,7 +1,7 @@
 """Generate a staff member's slots over a date range, like the admin's form.
 
     python manage.py create_slots --staff 3 --from 2026-12-01 --to 2026-12-31 \\
-        --between 09:00-17:00 --every 60 --weekdays mon-fri
+        --between 09:00-17:00 --every 60 --weekdays mon-fri [--buffer 15]
 """
 
 import argparse
@@ -58,6 +58,16 @@ def positive_minutes(value: str) -> int:
     return minutes
 
 
+def buffer_minutes(value: str) -> int:
+    try:
+        minutes = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0 <= minutes <= 24 * 60:
+        raise argparse.ArgumentTypeError("--buffer takes 0 to 1440 minutes")
+    return minutes
+
+
 class Command(BaseCommand):
     help = (
         "Create back-to-back slots for a staff member on each chosen day, "
@@ -76,13 +86,21 @@ class Command(BaseCommand):
             "--every", type=positive_minutes, required=True, help="Slot length (min)"
         )
         parser.add_argument(
+            "--buffer",
+            type=buffer_minutes,
+            default=0,
+            help="Minutes left free between consecutive slots (default 0)",
+        )
+        parser.add_argument(
             "--weekdays",
             type=parse_weekdays,
             default=frozenset(range(7)),
             help="e.g. mon-fri or mon,wed,fri (default: every day)",
         )
 
-    def handle(self, *args, staff, first_day, last_day, between, every, weekdays, **o):
+    def handle(
+        self, *args, staff, first_day, last_day, between, every, weekdays, buffer, **o
+    ):
         if last_day < first_day:
             raise CommandError("--to is before --from")
         try:
@@ -98,6 +116,7 @@ class Command(BaseCommand):
                 day_end=between[1],
                 every_minutes=every,
                 weekdays=weekdays,
+                buffer_minutes=buffer,
             )
         except DomainError as error:
             raise CommandError(error.detail) from None

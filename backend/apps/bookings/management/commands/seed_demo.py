@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.availability.services import availability_generate
 from apps.services.models import Service
 from apps.staff.models import Staff
+from apps.staff.roles import ROLES, role_group
 
 DEMO_SERVICES = [
     ("Classic manicure", "Shape, cuticle care and polish.", 45, "25.00"),
@@ -25,7 +26,8 @@ DEMO_STAFF = [
     ("Beatriz Lima", "beatriz@example.com", "+351 910 000 002", [2, 3], 90),
     ("Carla Reis", "carla@example.com", "+351 910 000 003", [0, 1, 2], 60),
 ]
-DEMO_STAFF_USERNAME = "demo-staff"
+# Demo logins, one per role: the front desk and the manager.
+DEMO_USERS = [("demo-desk", "desk"), ("demo-manager", "manager")]
 BUSINESS_DAYS = frozenset(range(6))  # Monday to Saturday
 
 
@@ -80,17 +82,19 @@ class Command(BaseCommand):
             f"{slots_created} new slots."
         )
         if getattr(settings, "BOOKING_DEMO_STAFF_USER", False):
-            self._create_demo_staff_user()
+            for username, role in DEMO_USERS:
+                self._create_demo_user(username, role)
 
-    def _create_demo_staff_user(self):
+    def _create_demo_user(self, username: str, role: str):
         User = get_user_model()
-        if User.objects.filter(username=DEMO_STAFF_USERNAME).exists():
+        if User.objects.filter(username=username).exists():
             return
         password = secrets.token_urlsafe(12)
-        User.objects.create_user(
-            username=DEMO_STAFF_USERNAME, password=password, is_staff=True
+        user = User.objects.create_user(
+            username=username, password=password, is_staff=True
         )
+        user.groups.add(role_group(role))
         self.stdout.write(
-            f"Created staff user '{DEMO_STAFF_USERNAME}' with password '{password}'. "
+            f"Created {ROLES[role]} user '{username}' with password '{password}'. "
             "It is shown only this once."
         )

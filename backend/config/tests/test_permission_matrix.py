@@ -1,0 +1,398 @@
+"""Every role against every staff endpoint, action and admin page.
+
+One table: each row names a request and the roles allowed to make it. Each
+(row, role) pair is its own test, with its own records, and checks both the
+answer and, for writes, whether the database changed.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from apps.availability.models import Availability
+from apps.availability.tests.factories import AvailabilityFactory
+from apps.bookings.models import Booking
+from apps.bookings.tests.factories import (
+    StaffUserFactory,
+    UserFactory,
+    unpaid_booking,
+)
+from apps.services.models import Service
+from apps.staff.models import Staff
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "user", "staff_no_role", "desk", "manager", "superuser"]
+DESK_UP = {"desk", "manager", "superuser"}
+MANAGER_UP = {"manager", "superuser"}
+EVERYONE = set(ROLES)
+
+
+def make_user(role):
+    if role == "anonymous":
+        return None
+    if role == "user":
+        return UserFactory()
+    if role == "superuser":
+        return StaffUserFactory(role="", is_superuser=True)
+    return StaffUserFactory(role="" if role == "staff_no_role" else role)
+
+
+@pytest.fixture
+def world(service, staff_member, slot):
+    start = timezone.now().replace(microsecond=0) + timedelta(days=3)
+    other_slot = AvailabilityFactory(
+        staff=staff_member, start_time=start, end_time=start + timedelta(hours=1)
+    )
+    booking = unpaid_booking(service, slot)
+    return {
+        "service": service,
+        "staff": staff_member,
+        "slot": slot,
+        "free_slot": other_slot,
+        "booking": booking,
+    }
+
+
+@dataclass
+class Case:
+    name: str
+    method: str
+    url: str
+    allowed: set
+    ok: int = 200
+    data: dict | None = None
+    # Reads the state the request should have changed (None: a read).
+    effect: object = None
+
+
+def booking_status(w):
+    return Booking.objects.get(pk=w["booking"].pk).status
+
+
+API_CASES = [
+    Case("list bookings", "get", "/api/bookings/", DESK_UP),
+    Case("booking detail", "get", "/api/bookings/{booking}/", DESK_UP),
+    Case(
+        "edit booking notes",
+        "patch",
+        "/api/bookings/{booking}/",
+        DESK_UP,
+        data={"notes": "Ring at the side door."},
+        effect=lambda w: Booking.objects.get(pk=w["booking"].pk).notes,
+    ),
+    Case(
+        "status change by PATCH",
+        "patch",
+        "/api/bookings/{booking}/",
+        DESK_UP,
+        data={"status": "confirmed"},
+        effect=booking_status,
+    ),
+    Case(
+        "delete booking",
+        "delete",
+        "/api/bookings/{booking}/",
+        MANAGER_UP,
+        ok=204,
+        effect=lambda w: Booking.objects.filter(pk=w["booking"].pk).exists(),
+    ),
+    Case(
+        "verify payment",
+        "post",
+        "/api/bookings/{booking}/verify-payment/",
+        DESK_UP,
+        effect=booking_status,
+    ),
+    Case(
+        "cancel",
+        "post",
+        "/api/bookings/{booking}/cancel/",
+        DESK_UP,
+        effect=booking_status,
+    ),
+    Case(
+        "complete (refused by the state machine: 409 after the permission)",
+        "post",
+        "/api/bookings/{booking}/complete/",
+        DESK_UP,
+        ok=409,
+    ),
+    Case(
+        "reschedule",
+        "post",
+        "/api/bookings/{booking}/reschedule/",
+        DESK_UP,
+        data={"availability": "{free_slot}"},
+        effect=lambda w: Booking.objects.get(pk=w["booking"].pk).availability_id,
+    ),
+    Case(
+        "create service",
+        "post",
+        "/api/services/",
+        MANAGER_UP,
+        ok=201,
+        data={"name": "Pedicure", "duration_minutes": 30, "price": "20.00"},
+        effect=lambda w: Service.objects.count(),
+    ),
+    Case(
+        "change service",
+        "patch",
+        "/api/services/{service}/",
+        MANAGER_UP,
+        data={"price": "99.00"},
+        effect=lambda w: Service.objects.get(pk=w["service"].pk).price,
+    ),
+    Case(
+        "delete service (in use: 409 after the permission)",
+        "delete",
+        "/api/services/{service}/",
+        MANAGER_UP,
+        ok=409,
+    ),
+    Case(
+        "create staff member",
+        "post",
+        "/api/staff/",
+        MANAGER_UP,
+        ok=201,
+        data={"name": "Rita", "email": "rita@example.com"},
+        effect=lambda w: Staff.objects.count(),
+    ),
+    Case(
+        "change staff member",
+        "patch",
+        "/api/staff/{staff}/",
+        MANAGER_UP,
+        data={"phone": "+351 910 000 999"},
+        effect=lambda w: Staff.objects.get(pk=w["staff"].pk).phone,
+    ),
+    Case(
+        "delete staff member (in use: 409 after the permission)",
+        "delete",
+        "/api/staff/{staff}/",
+        MANAGER_UP,
+        ok=409,
+    ),
+    Case(
+        "create slot",
+        "post",
+        "/api/availability/",
+        MANAGER_UP,
+        ok=201,
+        data={
+            "staff": "{staff}",
+            "start_time": "2031-01-06T10:00:00Z",
+            "end_time": "2031-01-06T11:00:00Z",
+        },
+        effect=lambda w: Availability.objects.count(),
+    ),
+    Case(
+        "move slot",
+        "patch",
+        "/api/availability/{free_slot}/",
+        MANAGER_UP,
+        data={"end_time": "2031-01-07T11:00:00Z", "start_time": "2031-01-07T10:00:00Z"},
+        effect=lambda w: Availability.objects.get(pk=w["free_slot"].pk).start_time,
+    ),
+    Case(
+        "delete slot",
+        "delete",
+        "/api/availability/{free_slot}/",
+        MANAGER_UP,
+        ok=204,
+        effect=lambda w: Availability.objects.filter(pk=w["free_slot"].pk).exists(),
+    ),
+    # Public endpoints stay public.
+    Case("services (public)", "get", "/api/services/", EVERYONE),
+    Case("slots (public)", "get", "/api/availability/", EVERYONE),
+    Case("bookable slots (public)", "get", "/api/bookings/availability/", EVERYONE),
+]
+
+
+def _fill(value, w):
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return w[value[1:-1]].pk
+    return value
+
+
+def _url(template, w):
+    return template.format(**{name: obj.pk for name, obj in w.items()})
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", API_CASES, ids=lambda case: case.name)
+def test_api_matrix(case, role, world):
+    client = APIClient()
+    user = make_user(role)
+    if user is not None:
+        client.force_authenticate(user)
+    data = {key: _fill(value, world) for key, value in (case.data or {}).items()}
+    before = case.effect(world) if case.effect else None
+
+    response = getattr(client, case.method)(_url(case.url, world), data or None)
+
+    if role in case.allowed:
+        assert response.status_code == case.ok, response.content
+        if case.effect and case.ok < 300:
+            assert case.effect(world) != before
+    else:
+        expected = 401 if role == "anonymous" else 403
+        assert response.status_code == expected, response.content
+        body = response.json()
+        assert body["code"] in {"not_authenticated", "permission_denied"}
+        if case.effect:
+            assert case.effect(world) == before
+
+
+ADMIN_LOGIN = "/admin/login/"
+
+ADMIN_CASES = [
+    Case("admin index", "get", "/admin/", DESK_UP | {"staff_no_role"}),
+    Case("desk page", "get", "/admin/bookings/booking/desk/", DESK_UP),
+    Case("booking list", "get", "/admin/bookings/booking/", DESK_UP),
+    Case(
+        "booking change form",
+        "get",
+        "/admin/bookings/booking/{booking}/change/",
+        DESK_UP,
+    ),
+    Case(
+        "save booking notes",
+        "post",
+        "/admin/bookings/booking/{booking}/change/",
+        DESK_UP,
+        ok=302,
+        data={
+            "customer_name": "Joana",
+            "customer_email": "joana@example.com",
+            "customer_phone": "912345678",
+            "notes": "Prefers mornings.",
+            "events-TOTAL_FORMS": "1",
+            "events-INITIAL_FORMS": "1",
+        },
+        effect=lambda w: Booking.objects.get(pk=w["booking"].pk).notes,
+    ),
+    Case(
+        "delete booking page",
+        "get",
+        "/admin/bookings/booking/{booking}/delete/",
+        MANAGER_UP,
+    ),
+    Case(
+        "verify payment action",
+        "post",
+        "/admin/bookings/booking/",
+        DESK_UP,
+        ok=302,
+        data={"action": "verify_payment", "_selected_action": "{booking}"},
+        effect=booking_status,
+    ),
+    Case(
+        "cancel action",
+        "post",
+        "/admin/bookings/booking/",
+        DESK_UP,
+        ok=302,
+        data={"action": "cancel_bookings", "_selected_action": "{booking}"},
+        effect=booking_status,
+    ),
+    Case(
+        "desk verify button",
+        "post",
+        "/admin/bookings/booking/desk/",
+        DESK_UP,
+        ok=302,
+        data={"operation": "verify", "booking": "{booking}"},
+        effect=booking_status,
+    ),
+    Case(
+        "reschedule page",
+        "get",
+        "/admin/bookings/booking/{booking}/reschedule/",
+        DESK_UP,
+    ),
+    Case(
+        "reschedule submit",
+        "post",
+        "/admin/bookings/booking/{booking}/reschedule/",
+        DESK_UP,
+        ok=302,
+        data={"availability": "{free_slot}"},
+        effect=lambda w: Booking.objects.get(pk=w["booking"].pk).availability_id,
+    ),
+    Case("service list", "get", "/admin/services/service/", DESK_UP),
+    Case("service add form", "get", "/admin/services/service/add/", MANAGER_UP),
+    Case(
+        "save service",
+        "post",
+        "/admin/services/service/{service}/change/",
+        MANAGER_UP,
+        ok=302,
+        data={"name": "Renamed", "duration_minutes": "60", "price": "30.00"},
+        effect=lambda w: Service.objects.get(pk=w["service"].pk).name,
+    ),
+    Case("staff add form", "get", "/admin/staff/staff/add/", MANAGER_UP),
+    Case("slot list", "get", "/admin/availability/availability/", DESK_UP),
+    Case("slot add form", "get", "/admin/availability/availability/add/", MANAGER_UP),
+    Case(
+        "generate slots form",
+        "get",
+        "/admin/availability/availability/generate/",
+        MANAGER_UP,
+    ),
+    Case(
+        "delete slot",
+        "post",
+        "/admin/availability/availability/{free_slot}/delete/",
+        MANAGER_UP,
+        ok=302,
+        data={"post": "yes"},
+        effect=lambda w: Availability.objects.filter(pk=w["free_slot"].pk).exists(),
+    ),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", ADMIN_CASES, ids=lambda case: case.name)
+def test_admin_matrix(case, role, world):
+    client = Client()
+    user = make_user(role)
+    if user is not None:
+        client.force_login(user)
+    data = {key: _fill(value, world) for key, value in (case.data or {}).items()}
+    before = case.effect(world) if case.effect else None
+
+    response = getattr(client, case.method)(_url(case.url, world), data)
+
+    if role in case.allowed:
+        assert response.status_code == case.ok, response.content[:2000]
+        if case.ok == 302:
+            assert not response["Location"].startswith(ADMIN_LOGIN)
+        if case.effect:
+            assert case.effect(world) != before
+    else:
+        if role in ("anonymous", "user"):
+            # The admin sends people without staff status to its login page.
+            assert response.status_code == 302
+            assert response["Location"].startswith(ADMIN_LOGIN)
+        else:
+            assert response.status_code == 403
+        if case.effect:
+            assert case.effect(world) == before
+
+
+def test_every_api_action_is_in_a_permission_table():
+    """A new action without a row would be refused to everyone; keep the
+    tables and the routes in step."""
+    from config.urls import router
+
+    for _, viewset, _ in router.registry:
+        actions = {"list", "retrieve", "create", "update", "partial_update", "destroy"}
+        actions = {name for name in actions if hasattr(viewset, name)}
+        actions |= {extra.__name__ for extra in viewset.get_extra_actions()}
+        assert actions <= set(viewset.action_permissions), viewset
