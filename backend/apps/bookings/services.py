@@ -165,20 +165,7 @@ def booking_create(
             raise exceptions.StaffMismatch()
         if not service.is_active:
             raise exceptions.InactiveService()
-        if not slot.staff.is_active:
-            raise exceptions.InactiveStaff()
-        if not slot.staff.services.filter(pk=service.pk).exists():
-            raise exceptions.ServiceNotOffered()
-        if slot.duration_minutes < service.duration_minutes:
-            raise exceptions.SlotTooShort()
-        if slot.has_started(now):
-            raise exceptions.SlotInPast()
-        if slot.start_time <= now + timedelta(
-            minutes=settings.BOOKING_MIN_NOTICE_MINUTES
-        ):
-            raise exceptions.SlotTooSoon()
-        if slot.is_booked:
-            raise exceptions.SlotUnavailable()
+        _check_slot_bookable(slot, service, now=now)
         customer_phone_digits = phone_digits(customer_phone)
         customer_email_key = email_key(customer_email)
         if source == Source.GUEST:
@@ -462,7 +449,9 @@ def booking_reschedule(
             raise exceptions.RescheduleNoticePassed()
         if target.pk == current.pk:
             raise exceptions.SameSlot()
-        _check_target_slot(booking, target, now=now)
+        _check_slot_bookable(
+            target, booking.service, now=now, service_field="availability"
+        )
         _set_slot_booked(current, False)
         booking.availability = target
         booking.staff = target.staff
@@ -489,13 +478,19 @@ def booking_reschedule(
     return booking
 
 
-def _check_target_slot(booking: Booking, slot: Availability, *, now: datetime):
-    """The rules booking_create applies to a slot, for the booking's service."""
+def _check_slot_bookable(
+    slot: Availability, service: Service, *, now: datetime, service_field="service"
+) -> None:
+    """The rules a slot must meet to take a booking of `service` (create and move).
+
+    `service_field` names the input a "service not offered" error points at:
+    the service when a guest chose both, the slot when a booking moves.
+    """
     if not slot.staff.is_active:
         raise exceptions.InactiveStaff()
-    if not slot.staff.services.filter(pk=booking.service_id).exists():
-        raise exceptions.ServiceNotOffered(field="availability")
-    if slot.duration_minutes < booking.service.duration_minutes:
+    if not slot.staff.services.filter(pk=service.pk).exists():
+        raise exceptions.ServiceNotOffered(field=service_field)
+    if slot.duration_minutes < service.duration_minutes:
         raise exceptions.SlotTooShort()
     if slot.has_started(now):
         raise exceptions.SlotInPast()
