@@ -296,6 +296,7 @@ class BookingViewSet(
 
     @extend_schema(
         request=BookingRescheduleSerializer,
+        summary="Move a booking to another slot (staff)",
         responses=BookingDetailSerializer,
         description="Staff only. Moves an `awaiting_payment` or `confirmed` "
         "booking, before its slot starts, to another bookable slot for its "
@@ -363,6 +364,7 @@ class BookingViewSet(
 
     @extend_schema(
         request=GuestRescheduleSerializer,
+        summary="Move my booking to another slot (guests)",
         responses=GuestBookingSerializer,
         description="Guests: move a booking to another bookable slot for its "
         "service, with the same proof as lookup. Allowed while it awaits "

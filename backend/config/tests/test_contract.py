@@ -131,6 +131,7 @@ def test_operations_anyone_may_call_say_so():
         "bookings_create",
         "bookings_lookup",
         "bookings_lookup_cancel",
+        "bookings_lookup_reschedule",
         "bookings_availability",
         "services_list",
         "services_retrieve",
