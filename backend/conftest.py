@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.client import Client
 from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
@@ -18,6 +19,7 @@ from apps.bookings.tests.factories import (
 )
 from apps.services.tests.factories import ServiceFactory
 from apps.staff.tests.factories import StaffFactory
+from common.tests import contract
 
 # CI replays the same generated examples every run, so a red run is
 # reproducible; local runs draw new ones and keep exploring.
@@ -33,6 +35,28 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(
                 pytest.mark.skip(reason="needs PostgreSQL; set DATABASE_URL")
             )
+
+
+@pytest.fixture(autouse=True)
+def api_contract(monkeypatch):
+    """Every response under /api/ that any test gets is checked against the
+    OpenAPI schema (common.tests.contract); a violation fails that test."""
+    send = Client.request
+
+    def request_and_validate(self, **request):
+        response = send(self, **request)
+        contract.validate(response)
+        return response
+
+    monkeypatch.setattr(Client, "request", request_and_validate)
+
+
+def pytest_terminal_summary(terminalreporter):
+    count = contract.validated["responses"]
+    if count:
+        terminalreporter.write_line(
+            f"API contract: {count} responses validated against the OpenAPI schema"
+        )
 
 
 @pytest.fixture

@@ -28,10 +28,61 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 100
 
 
+# The errors this module raises itself (status, code, meaning). With every
+# DomainError subclass they make the `ErrorCode` enum of the OpenAPI schema and
+# the error table of docs/api.md (common.errors), so the three cannot disagree.
+HANDLER_ERRORS = (
+    (400, "invalid", "a field is missing or malformed; see `errors`"),
+    (400, "parse_error", "the body is not valid JSON"),
+    (400, "too_many_fields", "the request has more fields than this API accepts"),
+    (400, "bad_request", "the request could not be read (bad host or headers)"),
+    (401, "not_authenticated", "a staff endpoint without credentials"),
+    (401, "authentication_failed", "a wrong or inactive token"),
+    (403, "permission_denied", "not allowed for this user, or a failed CSRF check"),
+    (404, "not_found", "no such object, page or URL (or not visible to you)"),
+    (405, "method_not_allowed", "this URL does not take that HTTP method"),
+    (406, "not_acceptable", "the `Accept` header asks for a format we do not serve"),
+    (409, "conflict", "a concurrent change won; retry"),
+    (409, "in_use", "staff: other records still refer to it; deactivate instead"),
+    (413, "request_too_large", "the request body is larger than this API accepts"),
+    (415, "unsupported_media_type", "send `Content-Type: application/json`"),
+    (429, "throttled", "too many requests from this client; retry after `Retry-After`"),
+    (500, "server_error", "a bug on our side; nothing was half-written"),
+    (
+        503,
+        "database_unavailable",
+        "the database is briefly unavailable; retry after `Retry-After` seconds",
+    ),
+)
+HANDLER_CODES = {code for _, code, _ in HANDLER_ERRORS}
+# What a status means when nothing more specific is known (a DRF exception
+# with a code of its own, a Django error page replaced by common.middleware).
+DEFAULT_CODE_FOR_STATUS = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+}
+
+
+def code_for_status(status_code: int) -> str:
+    if status_code >= 500:
+        return "server_error"
+    return DEFAULT_CODE_FOR_STATUS.get(status_code, "bad_request")
+
+
 class ErrorSerializer(serializers.Serializer):
     """The one error body every endpoint returns."""
 
-    code = serializers.CharField(help_text="Stable machine-readable error code.")
+    code = serializers.CharField(
+        help_text="Stable machine-readable error code (the `ErrorCode` enum)."
+    )
     detail = serializers.CharField(help_text="Human-readable explanation.")
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
@@ -132,10 +183,14 @@ def exception_handler(exc, context):
         response.data = _error_body("not_found", "Not found.")
         return response
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
-    code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-    response.data = _error_body(str(code), str(detail))
+    code = str(getattr(detail, "code", None) or getattr(exc, "default_code", ""))
     if response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
-        response.data["code"] = "method_not_allowed"
+        code = "method_not_allowed"
+    if code not in HANDLER_CODES:
+        # Only documented codes go out: an exception with a code of its own
+        # (a third-party permission, say) gets its status's code.
+        code = code_for_status(response.status_code)
+    response.data = _error_body(code, str(detail))
     return response
 
 

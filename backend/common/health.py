@@ -21,6 +21,9 @@ HealthSerializer = inline_serializer(
 
 
 @extend_schema(
+    operation_id="health",
+    summary="Check that the service and its database answer",
+    tags=["health"],
     responses={200: HealthSerializer, 503: HealthSerializer},
     description="200 when the database answers, 503 when it does not. No "
     "authentication; the body never says more than `status`.",

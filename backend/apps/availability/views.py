@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
@@ -11,6 +11,7 @@ from apps.availability.serializers import (
     BookableSlotSerializer,
 )
 from common.permissions import has_staff_permission, model_permissions
+from common.schema import audience_schemas
 
 
 def bookable_slots_for(request):
@@ -29,14 +30,19 @@ def _sees_every_slot(request) -> bool:
 
 
 @extend_schema_view(
-    list=extend_schema(
-        description="Guests get the bookable slots (future, free, active staff) "
-        "and may filter by `service`, `staff`, `date`. Staff get every slot and "
-        "may filter by `service`, `staff`, `date`, `is_booked`."
-    ),
+    **audience_schemas(
+        staff=AvailabilitySerializer,
+        public=BookableSlotSerializer,
+        name="SlotForAudience",
+        list_description="Guests get the bookable slots (future, free, active "
+        "staff) and may filter by `service`, `staff`, `date`. Staff get every "
+        "slot and may filter by `service`, `staff`, `date`, `is_booked`.",
+    )
 )
 class AvailabilityViewSet(viewsets.ModelViewSet):
     """Time slots of staff members that bookings take."""
+
+    schema_nouns = ("slot", "slots")
 
     action_permissions = model_permissions("availability", "availability")
     filterset_class = AvailabilityFilter

@@ -181,6 +181,7 @@ class BookingViewSet(
 
     @extend_schema(
         request=BookingCreateSerializer,
+        summary="Book a slot (guests and staff)",
         responses={
             201: BookingSerializer,
             422: OpenApiResponse(
@@ -251,6 +252,7 @@ class BookingViewSet(
     @extend_schema(
         request=None,
         responses=BookingDetailSerializer,
+        summary="Confirm that a booking is paid",
         description="Staff only. `awaiting_payment` -> `confirmed`, recording "
         "who verified the payment and when.",
     )
@@ -263,6 +265,7 @@ class BookingViewSet(
 
     @extend_schema(
         request=BookingCancelSerializer,
+        summary="Cancel a booking (staff)",
         responses=BookingDetailSerializer,
         description="Staff only. Cancels an `awaiting_payment` or `confirmed` "
         "booking before its slot starts and frees the slot.",
@@ -282,6 +285,7 @@ class BookingViewSet(
         request=None,
         responses=BookingDetailSerializer,
         description="Staff only. `confirmed` -> `completed`; final and immutable.",
+        summary="Mark a booking completed",
     )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
@@ -292,6 +296,7 @@ class BookingViewSet(
 
     @extend_schema(
         request=BookingRescheduleSerializer,
+        summary="Move a booking to another slot (staff)",
         responses=BookingDetailSerializer,
         description="Staff only. Moves an `awaiting_payment` or `confirmed` "
         "booking, before its slot starts, to another bookable slot for its "
@@ -327,6 +332,7 @@ class BookingViewSet(
 
     @extend_schema(
         request=GuestLookupSerializer,
+        summary="Find my booking by reference and contact (guests)",
         responses=GuestBookingSerializer,
         description="Guests: look up one booking by its reference and the email "
         "or phone it was made with. A wrong contact gets the same 404 as an "
@@ -339,6 +345,7 @@ class BookingViewSet(
 
     @extend_schema(
         request=GuestCancelSerializer,
+        summary="Cancel my booking (guests)",
         responses=GuestBookingSerializer,
         description="Guests: cancel a booking, with the same proof as lookup. "
         "Allowed while it awaits payment, or when confirmed up to "
@@ -357,6 +364,7 @@ class BookingViewSet(
 
     @extend_schema(
         request=GuestRescheduleSerializer,
+        summary="Move my booking to another slot (guests)",
         responses=GuestBookingSerializer,
         description="Guests: move a booking to another bookable slot for its "
         "service, with the same proof as lookup. Allowed while it awaits "
@@ -376,6 +384,7 @@ class BookingViewSet(
 
     @extend_schema(
         parameters=[BookableSlotQuerySerializer],
+        summary="List bookable slots for a service and day",
         responses=BookableSlotSerializer(many=True),
         description="Bookable slots, earliest first: in the future, free, their "
         "staff member active; with `service`, only slots of staff offering it "

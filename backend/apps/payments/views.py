@@ -3,7 +3,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from apps.payments import selectors, services
@@ -41,7 +41,7 @@ class BankStatementImportViewSet(
         "retrieve": IMPORTS_VIEW,
         "create": IMPORT,
     }
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     filter_backends = []
 
     def get_queryset(self):
@@ -49,6 +49,7 @@ class BankStatementImportViewSet(
 
     @extend_schema(
         request={"multipart/form-data": BankStatementUploadSerializer},
+        summary="Import a bank statement (multipart upload)",
         responses={
             201: ImportResultSerializer,
             200: OpenApiResponse(ImportResultSerializer, description="Dry run."),
@@ -126,6 +127,7 @@ class BankTransactionViewSet(
 
     @extend_schema(
         request=ManualMatchSerializer,
+        summary="Match a bank credit to a booking",
         responses={200: BankTransactionSerializer, 409: ErrorSerializer},
         description="Match an unmatched or ambiguous credit to a booking; the "
         "import's checks apply (the outcome may be `underpaid`, `late`, ...).",
@@ -142,7 +144,9 @@ class BankTransactionViewSet(
         return self._render(transaction)
 
     @extend_schema(
-        request=None, responses={200: BankTransactionSerializer, 409: ErrorSerializer}
+        request=None,
+        responses={200: BankTransactionSerializer, 409: ErrorSerializer},
+        summary="Accept the suggested booking for a bank credit",
     )
     @action(detail=True, methods=["post"], url_path="accept-suggestion")
     def accept_suggestion(self, request, pk=None):
@@ -154,6 +158,7 @@ class BankTransactionViewSet(
     @extend_schema(
         request=None,
         responses={200: BankTransactionSerializer, 409: ErrorSerializer},
+        summary="Rebook the slot a late payment was for",
         description="A late payment: book the same slot again for the same guest, "
         "confirmed. 409 if the slot is gone or the price went up.",
     )
@@ -165,7 +170,9 @@ class BankTransactionViewSet(
         return self._render(transaction)
 
     @extend_schema(
-        request=None, responses={200: BankTransactionSerializer, 409: ErrorSerializer}
+        request=None,
+        responses={200: BankTransactionSerializer, 409: ErrorSerializer},
+        summary="Record that a bank credit was refunded",
     )
     @action(detail=True, methods=["post"], url_path="mark-refunded")
     def mark_refunded(self, request, pk=None):
@@ -176,6 +183,7 @@ class BankTransactionViewSet(
 
     @extend_schema(
         parameters=[RefundExportQuerySerializer],
+        summary="Export the refunds due as a SEPA file",
         responses={
             (200, "application/xml"): OpenApiResponse(
                 description="pain.001.001.03 with every refund due that can be sent."

@@ -1,16 +1,20 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import viewsets
 
 from apps.services.selectors import service_list
 from apps.services.serializers import PublicServiceSerializer, ServiceSerializer
 from common.permissions import has_staff_permission, model_permissions
+from common.schema import audience_schemas
 
 
 @extend_schema_view(
-    list=extend_schema(
-        description="Active services for guests; staff also see inactive ones "
-        "and may filter by `is_active`."
-    ),
+    **audience_schemas(
+        staff=ServiceSerializer,
+        public=PublicServiceSerializer,
+        name="ServiceForAudience",
+        list_description="Active services for guests; staff also see inactive "
+        "ones and may filter by `is_active`.",
+    )
 )
 class ServiceViewSet(viewsets.ModelViewSet):
     """Services guests can book; staff manage them."""

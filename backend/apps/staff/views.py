@@ -1,19 +1,25 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import viewsets
 
 from apps.staff.selectors import staff_list
 from apps.staff.serializers import PublicStaffSerializer, StaffSerializer
 from common.permissions import has_staff_permission, model_permissions
+from common.schema import audience_schemas
 
 
 @extend_schema_view(
-    list=extend_schema(
-        description="Active staff with public fields for guests; staff see "
-        "everyone with contact details and may filter by `is_active`."
-    ),
+    **audience_schemas(
+        staff=StaffSerializer,
+        public=PublicStaffSerializer,
+        name="StaffForAudience",
+        list_description="Active staff with public fields for guests; staff see "
+        "everyone with contact details and may filter by `is_active`.",
+    )
 )
 class StaffViewSet(viewsets.ModelViewSet):
     """The people who perform services."""
+
+    schema_nouns = ("staff member", "staff members")
 
     action_permissions = model_permissions("staff", "staff")
     filterset_fields = ["is_active"]

@@ -5,6 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from common.static_headers import add_static_headers
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: Django's own error pages under /api/ become JSON.
+    "common.middleware.JsonApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -206,6 +209,10 @@ CACHES = {
 }
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+# The guest frontend on the business's website sends Idempotency-Key with
+# bookings, and its scripts read when to retry and whether a reply was replayed.
+CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
+CORS_EXPOSE_HEADERS = ["Retry-After", "Idempotent-Replayed"]
 
 # Client errors stay client errors: request bodies and query values the API
 # refuses with a 4xx before they can cost a 500 (see common.parsers).
@@ -277,11 +284,9 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "common.api.StandardPagination",
-    "DEFAULT_PARSER_CLASSES": [
-        "common.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only (the browsable API posts JSON from its raw-data form);
+    # an endpoint that takes a file upload declares multipart itself.
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
     "DEFAULT_THROTTLE_RATES": {
         "booking_create": env("BOOKING_CREATE_THROTTLE_RATE", "10/min"),
         "booking_lookup": env("BOOKING_LOOKUP_THROTTLE_RATE", "20/min"),
@@ -289,7 +294,7 @@ REST_FRAMEWORK = {
     # Behind a reverse proxy set DJANGO_NUM_PROXIES=1, so the client's IP is
     # read from X-Forwarded-For; at 0 a client cannot forge it.
     "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0, minimum=0),
-    "DEFAULT_SCHEMA_CLASS": "common.schema.ErrorDocumentingAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.schema.ContractAutoSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -301,9 +306,16 @@ SPECTACULAR_SETTINGS = {
         "Guests list services and free slots and create bookings that await an "
         "offline payment; staff verify payments, complete and cancel bookings."
     ),
-    "VERSION": "1.0.0",
+    "VERSION": "2.0.0",
+    # 3.1: a nullable object is `oneOf: [$ref, {type: null}]`, which every
+    # validator and client generator reads the same way.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.schema.contract_postprocessing_hook",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "apps.bookings.models.Booking.Status",
     },

@@ -121,10 +121,30 @@ def test_a_body_over_the_upload_limit_is_a_json_413(api_client, guest_payload):
     assert response["Content-Type"] == "application/json"
 
 
-def test_too_many_form_fields_is_a_json_400(api_client):
+def test_a_form_body_on_a_json_endpoint_is_a_415(api_client):
+    """Issue 19: JSON endpoints take JSON only, as the schema says."""
     form = "&".join(f"field{i}=1" for i in range(1500))
     response = api_client.post(
         "/api/bookings/", data=form, content_type="application/x-www-form-urlencoded"
+    )
+    assert_error(response, 415, "unsupported_media_type")
+    assert not Booking.objects.exists()
+
+
+def test_too_many_multipart_fields_is_a_json_400():
+    """The one multipart endpoint (a statement upload) still caps its fields."""
+    from django.contrib.auth.models import Permission
+
+    user = StaffUserFactory()
+    user.user_permissions.set(
+        Permission.objects.filter(codename="import_bank_statement")
+    )
+    client = APIClient()
+    client.force_authenticate(user)
+    response = client.post(
+        "/api/payments/imports/",
+        data={f"field{i}": "1" for i in range(1500)},
+        format="multipart",
     )
     assert_error(response, 400, "too_many_fields")
 
