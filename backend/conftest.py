@@ -5,7 +5,7 @@ import shutil
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test.client import Client
 from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
@@ -151,6 +151,10 @@ def browser(monkeypatch):
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+    # The database-outage tests terminate other sessions on PostgreSQL; a
+    # browser test touches the ORM before any request would reconnect, so it
+    # starts by letting a dead connection be replaced (CONN_HEALTH_CHECKS).
+    close_old_connections()
     # Playwright's sync API runs an event loop in this thread; the test's own
     # ORM calls between browser steps are still synchronous and safe.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -12,6 +12,7 @@ method the schema does not list may only answer the documented error body
 """
 
 import re
+import threading
 from functools import cache
 
 import yaml
@@ -33,18 +34,39 @@ class ContractViolation(AssertionError):
     pass
 
 
-@cache
+# Tests that send requests from several threads at once reach these caches
+# together; drf-spectacular's schema generation is not safe to run in
+# parallel, so the first build happens under a lock.
+_BUILDING = threading.RLock()
+
+
 def spec() -> dict:
+    with _BUILDING:
+        return _spec()
+
+
+def openapi() -> OpenAPI:
+    with _BUILDING:
+        return _openapi()
+
+
+@cache
+def _spec() -> dict:
     return yaml.safe_load(schema_document())
 
 
 @cache
-def openapi() -> OpenAPI:
+def _openapi() -> OpenAPI:
     return OpenAPI.from_dict(spec())
 
 
-@cache
 def _path_patterns() -> list[tuple[re.Pattern, str]]:
+    with _BUILDING:
+        return _compiled_path_patterns()
+
+
+@cache
+def _compiled_path_patterns() -> list[tuple[re.Pattern, str]]:
     # Literal paths first: /api/bookings/lookup/ is not /api/bookings/{id}/.
     templates = sorted(spec()["paths"], key=lambda template: template.count("{"))
     return [
