@@ -657,6 +657,13 @@ def _expire_batch(
 ) -> list[str]:
     booking_ids = [pk for pk, _, _ in candidates]
     slot_ids = [slot_id for _, slot_id, _ in candidates]
+    emails = (
+        notifications.notifications_prepare_bookings_expired(
+            booking_ids=booking_ids, reason=PAYMENT_TIMEOUT_REASON, now=now
+        )
+        if notify
+        else {}
+    )
     with write_transaction():
         locked_slot_ids = lock_availabilities(slot_ids, skip_locked=True)
         # Re-checked under the lock: a booking verified or cancelled since
@@ -694,8 +701,7 @@ def _expire_batch(
             )
             for pk in expired_ids
         )
-        if notify:
-            notifications.notifications_queue_bookings_expired(
-                booking_ids=expired_ids, now=now
-            )
+        notifications.notifications_queue_prepared(
+            prepared=emails, booking_ids=expired_ids
+        )
     return [reference for _, _, reference in bookings]

@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Max
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.utils import timezone
 
 from apps.bookings.models import Booking
@@ -72,6 +72,20 @@ def _local(moment) -> str:
     return f"{local:%A %d %B %Y, %H:%M} ({local.tzname()})"
 
 
+def _template(name: str):
+    """The compiled template; kept per process outside DEBUG, since the
+    expiry job renders thousands of emails per run."""
+    if settings.DEBUG:
+        return get_template(name)
+    try:
+        return _compiled[name]
+    except KeyError:
+        return _compiled.setdefault(name, get_template(name))
+
+
+_compiled: dict = {}
+
+
 def _render(kind: str, booking: Booking, **extra) -> tuple[str, str, str]:
     slot = booking.availability
     context = {
@@ -82,10 +96,10 @@ def _render(kind: str, booking: Booking, **extra) -> tuple[str, str, str]:
         "instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
         **extra,
     }
-    subject = render_to_string(f"notifications/email/{kind}_subject.txt", context)
-    body_text = render_to_string(f"notifications/email/{kind}.txt", context)
+    subject = _template(f"notifications/email/{kind}_subject.txt").render(context)
+    body_text = _template(f"notifications/email/{kind}.txt").render(context)
     body_html = (
-        render_to_string(f"notifications/email/{kind}.html", context)
+        _template(f"notifications/email/{kind}.html").render(context)
         if kind in HTML_KINDS
         else ""
     )
@@ -257,27 +271,39 @@ def notification_queue_booking_cancelled(
     )
 
 
-def notifications_queue_bookings_expired(
-    *, booking_ids: list[int], now: datetime
-) -> int:
-    """One cancellation email per booking the expiry job cancelled.
+def notifications_prepare_bookings_expired(
+    *, booking_ids: list[int], reason: str, now: datetime
+) -> dict[int, "_Pending"]:
+    """Render the cancellation emails of an expiry batch before it locks.
 
-    Called in the expiry batch's transaction: one read and one insert per
-    batch. Unpaid bookings never got an invite, so none is withdrawn.
+    Rendering thousands of emails is most of the cost of queueing them, so
+    the batch does it before taking its row locks, with the reason it is
+    about to set, and `notifications_queue_prepared` then inserts those of
+    the bookings it did cancel, in its transaction (one read before, one
+    insert inside). Unpaid bookings never got an invite, so none is
+    withdrawn.
     """
-    bookings = Booking.objects.select_related(
+    prepared = {}
+    for booking in Booking.objects.select_related(
         "service", "staff", "availability"
-    ).filter(pk__in=booking_ids)
-    pending = [
-        _build(
+    ).filter(pk__in=booking_ids):
+        booking.status = Booking.Status.CANCELLED
+        booking.cancel_reason = reason
+        prepared[booking.pk] = _build(
             Kind.BOOKING_CANCELLED,
             booking,
             booking.customer_email,
             now=now,
             cancelled_by="system",
         )
-        for booking in bookings
-    ]
+    return prepared
+
+
+def notifications_queue_prepared(
+    *, prepared: dict[int, "_Pending"], booking_ids: list[int]
+) -> int:
+    """Queue the prepared emails of these bookings; call in their transaction."""
+    pending = [prepared[pk] for pk in booking_ids if pk in prepared]
     _insert(pending)
     return len(pending)
 

@@ -92,6 +92,9 @@ def test_one_uid_from_confirmation_to_reschedule_to_cancellation(
     assert str(events[2]["STATUS"]) == "CANCELLED"
     rescheduled = Notification.objects.get(kind="rescheduled")
     assert "has been moved" in rescheduled.body_text
+    assert booking.customer_name not in rescheduled.body_text
+    reminder = booking.reminders.get()
+    assert reminder.due_at == new_slot.start_time - timedelta(hours=24)
 
 
 def test_an_invite_carries_no_text_the_guest_typed(service, slot, staff_user):

@@ -60,6 +60,8 @@ class TestPaymentReminder:
         assert reminder.recipient == "joana@example.com"
         assert booking.reference in reminder.body_text
         assert f"{booking.amount_due} EUR" in reminder.body_text
+        # New kinds of email carry no text the guest typed.
+        assert booking.customer_name not in reminder.subject + reminder.body_text
 
     def test_not_sent_once_paid_or_past_the_deadline(self, service, slot, staff_user):
         booking = unpaid_booking(service, slot)
