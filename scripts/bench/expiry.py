@@ -117,6 +117,10 @@ def bench_expiry(db, command_env):
     deadlocks = sum("deadlock" in output.lower() for output, _, _ in outputs)
     two_emails = db.scalar(notifications_sql, [slot_ids])
 
+    # The same run without its emails, to show what queueing them costs.
+    reset()
+    _, quiet_seconds, _ = manage(*args, "--no-email", env=command_env)
+
     reset()
     with db.connect() as conn:
         started = time.perf_counter()
@@ -150,6 +154,7 @@ def bench_expiry(db, command_env):
             "emails_queued": two_emails,
             "deadlocks_reported": deadlocks,
         },
+        "without_emails_seconds": round(quiet_seconds, 2),
         "raw_sql_pair_seconds": round(raw_seconds, 2),
         "one_run_vs_raw": round(one_seconds / raw_seconds, 2),
         "two_copies_vs_one": round(two_seconds / one_seconds, 2),

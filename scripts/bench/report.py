@@ -181,7 +181,9 @@ def write_report(results, path):
             f"{expiry['two_copies']['deadlocks_reported']} deadlocks;",
             f"- raw SQL pair (one UPDATE of bookings, one of slots, one transaction):"
             f" {expiry['raw_sql_pair_seconds']} s. The job also writes one audit "
-            "event and one queued email per booking, which the pair does not.",
+            "event and one queued email per booking, which the pair does not;",
+            "- the same run with `--no-email` (no emails rendered or queued): "
+            f"{expiry.get('without_emails_seconds', '-')} s.",
             "",
         ]
     if "memory" in results:

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 
 from apps.bookings.tests.factories import StaffUserFactory
 from apps.bookings.tests.test_browser import CHROMIUM
@@ -25,6 +26,9 @@ MANAGER_PERMISSIONS = [
 
 @pytest.fixture
 def manager():
+    # An earlier test may have ended this thread's database session from the
+    # server side (test_concurrency's outage tests); start with a fresh one.
+    connection.close()
     user = StaffUserFactory(username="manager")
     user.user_permissions.add(
         *Permission.objects.filter(codename__in=MANAGER_PERMISSIONS)
