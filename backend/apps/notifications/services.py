@@ -273,7 +273,7 @@ def notification_queue_booking_cancelled(
 
 def notifications_prepare_bookings_expired(
     *, booking_ids: list[int], reason: str, now: datetime
-) -> dict[int, "_Pending"]:
+) -> dict[int, _Pending]:
     """Render the cancellation emails of an expiry batch before it locks.
 
     Rendering thousands of emails is most of the cost of queueing them, so
@@ -300,7 +300,7 @@ def notifications_prepare_bookings_expired(
 
 
 def notifications_queue_prepared(
-    *, prepared: dict[int, "_Pending"], booking_ids: list[int]
+    *, prepared: dict[int, _Pending], booking_ids: list[int]
 ) -> int:
     """Queue the prepared emails of these bookings; call in their transaction."""
     pending = [prepared[pk] for pk in booking_ids if pk in prepared]

@@ -194,3 +194,28 @@ def test_control_without_the_claim_two_senders_send_twice(monkeypatch):
     queue(50)
     in_threads(2, lambda index: services.notifications_send_due(once=True))
     assert len(mail.outbox) > 50
+
+
+@pytest.mark.django_db
+def test_html_body_and_binary_attachments_are_sent(service, slot):
+    """What a payment email with a QR code image needs (issue 15)."""
+    from apps.bookings.tests.factories import unpaid_booking
+
+    booking = unpaid_booking(service, slot)
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    notification = services.notification_create(
+        kind=Notification.Kind.BOOKING_CREATED,
+        booking=booking,
+        recipient="joana@example.com",
+        attachments=[services.Attachment("pay.png", "image/png", png)],
+    )
+    Notification.objects.filter(pk=notification.pk).update(
+        body_html="<p>Pay <b>now</b></p>"
+    )
+    mail.outbox.clear()
+    services.notifications_send_due()
+    message = next(m for m in mail.outbox if m.subject == notification.subject)
+    parts = {part.get_content_type(): part for part in message.message().walk()}
+    assert parts["text/html"].get_payload(decode=True) == b"<p>Pay <b>now</b></p>"
+    assert parts["image/png"].get_filename() == "pay.png"
+    assert parts["image/png"].get_payload(decode=True) == png
