@@ -5,16 +5,10 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 
 from apps.bookings.tests.factories import StaffUserFactory
-from apps.bookings.tests.test_browser import CHROMIUM
 from apps.notifications import services
 from apps.notifications.models import Notification
 
-pytestmark = [
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 MANAGER_PERMISSIONS = [
     "view_notification",
@@ -73,6 +67,7 @@ def test_a_manager_sends_a_failed_email_again(
     assert "queued to be sent again" in page.locator("ul.messagelist").inner_text()
     failed.refresh_from_db()
     assert (failed.status, failed.attempts) == ("queued", 0)
+    assert page.csp_violations == []
 
 
 def test_a_manager_rotates_a_calendar_feed(
@@ -95,3 +90,4 @@ def test_a_manager_rotates_a_calendar_feed(
     page.click("button[name=index]")
     assert "rotated" in page.locator("ul.messagelist").inner_text()
     assert page.request.get(url).status == 404
+    assert page.csp_violations == []

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -32,17 +32,10 @@ def reminders_of(kind):
 
 
 def move(booking, new_slot, *, now=None):
-    """A reschedule as issue 13's service does it: slot swap, then the hook."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        old_slot = booking.availability
-        booking.availability = new_slot
-        booking.save(update_fields=["availability", "updated_at"])
-        old_slot.is_booked = False
-        old_slot.save(update_fields=["is_booked"])
-        new_slot.is_booked = True
-        new_slot.save(update_fields=["is_booked"])
-        services.notification_queue_booking_rescheduled(booking=booking, now=now)
+    """Reschedule through the booking service (issue 13), which calls the hook."""
+    return booking_services.booking_reschedule(
+        booking=booking, availability=new_slot, now=now
+    )
 
 
 @pytest.mark.django_db

@@ -212,6 +212,7 @@ def test_html_body_and_binary_attachments_are_sent(service, slot):
     Notification.objects.filter(pk=notification.pk).update(
         body_html="<p>Pay <b>now</b></p>"
     )
+    Notification.objects.exclude(pk=notification.pk).delete()
     mail.outbox.clear()
     services.notifications_send_due()
     message = next(m for m in mail.outbox if m.subject == notification.subject)
@@ -219,3 +220,19 @@ def test_html_body_and_binary_attachments_are_sent(service, slot):
     assert parts["text/html"].get_payload(decode=True) == b"<p>Pay <b>now</b></p>"
     assert parts["image/png"].get_filename() == "pay.png"
     assert parts["image/png"].get_payload(decode=True) == png
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "sees_outbox", "sends_again", "rotates_feeds"),
+    [("desk", True, False, False), ("manager", True, True, True)],
+)
+def test_role_table(django_user_model, role, sees_outbox, sends_again, rotates_feeds):
+    from apps.staff.roles import role_group
+
+    user = django_user_model.objects.create_user(f"{role}-user", is_staff=True)
+    user.groups.add(role_group(role))
+    assert user.has_perm("notifications.view_notification") is sees_outbox
+    assert user.has_perm("notifications.resend_notification") is sends_again
+    assert user.has_perm("notifications.rotate_calendar_token") is rotates_feeds
+    assert user.has_perm("notifications.view_staffcalendarfeed") is rotates_feeds

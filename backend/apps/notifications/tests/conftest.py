@@ -1,1 +1,0 @@
-from apps.bookings.tests.test_browser import browser_page  # noqa: F401
