@@ -167,9 +167,11 @@ def write_report(results, path):
         lines += [
             f"### 4. Expiry of {expiry['bookings']:,} unpaid bookings",
             "",
-            "- one run (`--batch-size 1000 --no-email`): "
+            "- one run (`--batch-size 1000`): "
             f"{expiry['one_run']['seconds']} s, "
-            f"{expiry['one_run']['expired']:,} expired, peak RSS "
+            f"{expiry['one_run']['expired']:,} expired, "
+            f"{expiry['one_run'].get('emails_queued', 0):,} cancellation emails "
+            "queued, peak RSS "
             f"{expiry['one_run']['peak_rss_mib']} MiB;",
             f"- immediate rerun: {expiry['immediate_rerun_expired']} expired;",
             f"- two copies at once on the same set: {expiry['two_copies']['expired']}"
@@ -179,7 +181,9 @@ def write_report(results, path):
             f"{expiry['two_copies']['deadlocks_reported']} deadlocks;",
             f"- raw SQL pair (one UPDATE of bookings, one of slots, one transaction):"
             f" {expiry['raw_sql_pair_seconds']} s. The job also writes one audit "
-            "event per booking, which the pair does not.",
+            "event and one queued email per booking, which the pair does not;",
+            "- the same run with `--no-email` (no emails rendered or queued): "
+            f"{expiry.get('without_emails_seconds', '-')} s.",
             "",
         ]
     if "memory" in results:

@@ -28,7 +28,7 @@ from apps.availability.services import (
     lock_availabilities,
     lock_availability,
 )
-from apps.bookings import exceptions, notifications
+from apps.bookings import exceptions
 from apps.bookings.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -37,6 +37,7 @@ from apps.bookings.models import (
     generate_reference,
     phone_digits,
 )
+from apps.notifications import services as notifications
 from apps.services.models import Service
 from apps.staff.models import Staff
 from common.db import write_transaction
@@ -195,7 +196,7 @@ def booking_create(
         )
         _set_slot_booked(slot, True)
         _record_event(booking, from_status="", actor=actor, source=source, now=now)
-        notifications.notify_on_commit(notifications.BOOKING_CREATED, booking.pk)
+        notifications.notification_queue_booking_created(booking=booking, now=now)
     logger.info("booking %s created for slot %s", booking.reference, slot.pk)
     return booking
 
@@ -300,7 +301,7 @@ def _verify_payment_locked(
         note=note,
         now=now,
     )
-    notifications.notify_on_commit(notifications.PAYMENT_CONFIRMED, booking.pk)
+    notifications.notification_queue_payment_confirmed(booking=booking, now=now)
 
 
 def _cancel_locked(
@@ -329,7 +330,9 @@ def _cancel_locked(
         note=note or reason,
         now=now,
     )
-    notifications.notify_on_commit(notifications.BOOKING_CANCELLED, booking.pk)
+    notifications.notification_queue_booking_cancelled(
+        booking=booking, source=source, now=now
+    )
 
 
 def _complete_locked(booking: Booking, *, actor, source: str, now: datetime):
@@ -468,7 +471,7 @@ def booking_reschedule(
             ),
             now=now,
         )
-        notifications.notify_on_commit(notifications.BOOKING_RESCHEDULED, booking.pk)
+        notifications.notification_queue_booking_rescheduled(booking=booking, now=now)
     logger.info(
         "booking %s moved from slot %s to slot %s",
         booking.reference,
@@ -654,6 +657,13 @@ def _expire_batch(
 ) -> list[str]:
     booking_ids = [pk for pk, _, _ in candidates]
     slot_ids = [slot_id for _, slot_id, _ in candidates]
+    emails = (
+        notifications.notifications_prepare_bookings_expired(
+            booking_ids=booking_ids, reason=PAYMENT_TIMEOUT_REASON, now=now
+        )
+        if notify
+        else {}
+    )
     with write_transaction():
         locked_slot_ids = lock_availabilities(slot_ids, skip_locked=True)
         # Re-checked under the lock: a booking verified or cancelled since
@@ -691,8 +701,7 @@ def _expire_batch(
             )
             for pk in expired_ids
         )
-        if notify:
-            notifications.notify_on_commit(
-                notifications.BOOKING_CANCELLED, *expired_ids
-            )
+        notifications.notifications_queue_prepared(
+            prepared=emails, booking_ids=expired_ids
+        )
     return [reference for _, _, reference in bookings]

@@ -35,6 +35,10 @@ _FRONT_DESK_PERMISSIONS = frozenset(
         # Bank statements: see what came in and how it was matched.
         "payments.view_bankstatementimport",
         "payments.view_banktransaction",
+        # The email outbox: what was sent to whom, and what failed.
+        "notifications.view_notification",
+        "notifications.view_notificationattachment",
+        "notifications.view_reminder",
     }
 )
 
@@ -55,6 +59,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "bookings.delete_booking",
         "payments.import_bank_statement",
         "payments.reconcile_bank_transaction",
+        "notifications.resend_notification",
+        "notifications.view_staffcalendarfeed",
+        "notifications.rotate_calendar_token",
     },
 }
 

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "apps.availability",
     "apps.bookings",
     "apps.payments",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,22 @@ BOOKING_NOTIFY_EMAIL = env("BOOKING_NOTIFY_EMAIL", "")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Doceamor <bookings@localhost>")
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 EMAIL_TIMEOUT = 10
+
+# Notifications: an outbox in the database, sent by `send_notifications`.
+BOOKING_NOTIFICATION_MAX_ATTEMPTS = env_int(
+    "BOOKING_NOTIFICATION_MAX_ATTEMPTS", 8, minimum=1
+)
+# How long a sender owns the rows it claimed; it starts no send after half of
+# it, so another sender never takes over a row still being sent.
+BOOKING_NOTIFICATION_LEASE_SECONDS = env_int(
+    "BOOKING_NOTIFICATION_LEASE_SECONDS", 900, minimum=60
+)
+BOOKING_PAYMENT_REMINDER_MINUTES = env_int(
+    "BOOKING_PAYMENT_REMINDER_MINUTES", 10, minimum=0
+)
+BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24, minimum=0)
+BOOKING_CALENDAR_UID_DOMAIN = env("BOOKING_CALENDAR_UID_DOMAIN", "doceamor.booking")
+BOOKING_CALENDAR_ORGANIZER_NAME = env("BOOKING_CALENDAR_ORGANIZER_NAME", "Doceamor")
 
 # The throttles count requests per client IP in a cache every worker process
 # shares: the database by default (its table is created by a migration),
@@ -348,12 +365,23 @@ CELERY_TIMEZONE = BOOKING_TIMEZONE
 BOOKING_EXPIRY_INTERVAL_SECONDS = env_int(
     "BOOKING_EXPIRY_INTERVAL_SECONDS", 120, minimum=10
 )
+BOOKING_NOTIFICATION_INTERVAL_SECONDS = env_int(
+    "BOOKING_NOTIFICATION_INTERVAL_SECONDS", 60, minimum=10
+)
 CELERY_BEAT_SCHEDULE = (
     {
         "expire-unpaid-bookings": {
             "task": "bookings.expire_unpaid_bookings",
             "schedule": BOOKING_EXPIRY_INTERVAL_SECONDS,
-        }
+        },
+        "queue-reminders": {
+            "task": "notifications.queue_reminders",
+            "schedule": BOOKING_NOTIFICATION_INTERVAL_SECONDS,
+        },
+        "send-notifications": {
+            "task": "notifications.send_notifications",
+            "schedule": BOOKING_NOTIFICATION_INTERVAL_SECONDS,
+        },
     }
     if CELERY_BROKER_URL
     else {}

@@ -399,11 +399,20 @@ def test_beat_schedule_is_set_only_with_a_broker(monkeypatch):
         assert load_base_settings().CELERY_BEAT_SCHEDULE == {}
         monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
         monkeypatch.setenv("BOOKING_EXPIRY_INTERVAL_SECONDS", "180")
+        monkeypatch.setenv("BOOKING_NOTIFICATION_INTERVAL_SECONDS", "30")
         assert load_base_settings().CELERY_BEAT_SCHEDULE == {
             "expire-unpaid-bookings": {
                 "task": "bookings.expire_unpaid_bookings",
                 "schedule": 180,
-            }
+            },
+            "queue-reminders": {
+                "task": "notifications.queue_reminders",
+                "schedule": 30,
+            },
+            "send-notifications": {
+                "task": "notifications.send_notifications",
+                "schedule": 30,
+            },
         }
     finally:
         sys.modules["config.settings.base"] = original

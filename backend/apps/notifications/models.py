@@ -1,0 +1,166 @@
+import secrets
+
+from django.db import models
+from django.utils import timezone
+
+
+class Notification(models.Model):
+    """One outgoing email, written in the transaction of the change it reports.
+
+    Rendered when written, so what the guest was promised does not change if
+    the booking is edited later; delivered by `send_notifications`.
+    """
+
+    class Kind(models.TextChoices):
+        BOOKING_CREATED = "booking_created", "Booking created (guest)"
+        NEW_BOOKING_STAFF = "new_booking_staff", "New booking (business)"
+        PAYMENT_CONFIRMED = "payment_confirmed", "Payment confirmed"
+        BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
+        BOOKING_RESCHEDULED = "rescheduled", "Booking rescheduled"
+        PAYMENT_REMINDER = "payment_reminder", "Payment reminder"
+        APPOINTMENT_REMINDER = "appointment_reminder", "Appointment reminder"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # SET_NULL: deleting a booking keeps the record of what was sent about it.
+    booking = models.ForeignKey(
+        "bookings.Booking",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    recipient = models.EmailField()
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    # The SEQUENCE of the calendar invite attached, if any: a reschedule or a
+    # cancellation sends the booking's highest so far plus one.
+    ics_sequence = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When a sender may next pick it up; a sender that claims a row pushes it
+    # forward by its lease, so no other copy picks it up meanwhile.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sender's query: queued rows by due time.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=models.Q(status="queued"),
+                name="notification_due_idx",
+            ),
+            models.Index(fields=["status", "kind"], name="notification_status_idx"),
+        ]
+        permissions = [
+            ("resend_notification", "Can send a failed notification again"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient} ({self.status})"
+
+
+class NotificationAttachment(models.Model):
+    """A file sent with a notification: a calendar invite, a payment QR code."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="attachments"
+    )
+    filename = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=120)
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.filename
+
+
+class Reminder(models.Model):
+    """A reminder of one booking; at most one per booking and kind.
+
+    Appointment reminders are armed (`pending`, with `due_at`) when the
+    payment is confirmed, and re-armed by a reschedule; the reminder job finds
+    due ones through a partial index. Payment reminders need no arming: the
+    job finds them through the unpaid-deadline index of bookings, and the row,
+    written when one is sent, is what stops a second.
+    """
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "Payment reminder"
+        APPOINTMENT = "appointment", "Appointment reminder"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        # The booking had moved on (cancelled, completed) when it fell due.
+        SKIPPED = "skipped", "Skipped"
+
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    due_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    notification = models.ForeignKey(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "kind"], name="reminder_one_per_booking_kind"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(status="pending"),
+                name="reminder_due_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for booking {self.booking_id}"
+
+
+def generate_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class StaffCalendarFeed(models.Model):
+    """The secret that opens a staff member's private calendar feed."""
+
+    staff = models.OneToOneField(
+        "staff.Staff", on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(
+        max_length=64, unique=True, default=generate_calendar_token
+    )
+    rotated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["staff__name", "id"]
+        permissions = [
+            ("rotate_calendar_token", "Can rotate a staff calendar feed token"),
+        ]
+
+    def __str__(self):
+        return f"Calendar feed of {self.staff}"
