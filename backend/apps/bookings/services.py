@@ -196,7 +196,9 @@ def booking_create(
         )
         _set_slot_booked(slot, True)
         _record_event(booking, from_status="", actor=actor, source=source, now=now)
-        notifications.notification_queue_booking_created(booking=booking, now=now)
+        notifications.notification_queue_booking_created(
+            booking=booking, now=now, guest_triggered=source == Source.GUEST
+        )
     logger.info("booking %s created for slot %s", booking.reference, slot.pk)
     return booking
 
@@ -471,7 +473,9 @@ def booking_reschedule(
             ),
             now=now,
         )
-        notifications.notification_queue_booking_rescheduled(booking=booking, now=now)
+        notifications.notification_queue_booking_rescheduled(
+            booking=booking, now=now, guest_triggered=source == Source.GUEST
+        )
     logger.info(
         "booking %s moved from slot %s to slot %s",
         booking.reference,

@@ -24,6 +24,8 @@ class Notification(models.Model):
         QUEUED = "queued", "Queued"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # Over BOOKING_MAX_GUEST_EMAILS_PER_HOUR to one address: kept, not sent.
+        SUPPRESSED = "suppressed", "Not sent (too many to this address)"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     # SET_NULL: deleting a booking keeps the record of what was sent about it.
@@ -35,6 +37,11 @@ class Notification(models.Model):
         related_name="notifications",
     )
     recipient = models.EmailField()
+    # Sent because of what a guest did (booked, cancelled, moved, left a
+    # booking unpaid), not because of the business: these count against the
+    # per-address hourly limit, by the mailbox (bookings.models.email_key).
+    guest_triggered = models.BooleanField(default=False)
+    recipient_key = models.CharField(max_length=254, blank=True, editable=False)
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
@@ -63,6 +70,12 @@ class Notification(models.Model):
                 name="notification_due_idx",
             ),
             models.Index(fields=["status", "kind"], name="notification_status_idx"),
+            # The per-address limit's count of recent guest-triggered emails.
+            models.Index(
+                fields=["recipient_key", "created_at"],
+                condition=models.Q(guest_triggered=True),
+                name="notification_guest_recent_idx",
+            ),
         ]
         permissions = [
             ("resend_notification", "Can send a failed notification again"),

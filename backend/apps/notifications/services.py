@@ -18,6 +18,7 @@ lease ends.
 """
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Iterable
@@ -30,11 +31,11 @@ from email.mime.text import MIMEText
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Count, F, Max
 from django.template.loader import get_template
 from django.utils import timezone
 
-from apps.bookings.models import Booking
+from apps.bookings.models import Booking, email_key
 from apps.notifications import calendars, exceptions
 from apps.notifications.models import (
     Notification,
@@ -86,10 +87,32 @@ def _template(name: str):
 _compiled: dict = {}
 
 
+# A link in any dress: a scheme, "www.", or a word with a domain-like dot.
+_LINK = re.compile(
+    r"(?:[a-z][a-z0-9+.\-]*:)?//\S*|www\.\S*|\S*\w\.[a-z]{2,}\S*", re.IGNORECASE
+)
+# Letters (any script), spaces and the punctuation names carry.
+_NOT_A_NAME_CHARACTER = re.compile(r"[^\w .'\-]|[\d_]")
+GREETING_NAME_LENGTH = 40
+
+
+def greeting_name(name: str) -> str:
+    """The guest's name as an email may greet them, or "" to leave it out.
+
+    A guest types the name, and the email goes to an address nobody has
+    verified: links go, then everything but letters, spaces and name
+    punctuation (so no line break either), and it is cut short, so the
+    business's email cannot carry someone else's message or link.
+    """
+    words = _NOT_A_NAME_CHARACTER.sub(" ", _LINK.sub(" ", name)).split()
+    return " ".join(words)[:GREETING_NAME_LENGTH].strip(" .-'")
+
+
 def _render(kind: str, booking: Booking, **extra) -> tuple[str, str, str]:
     slot = booking.availability
     context = {
         "booking": booking,
+        "greeting_name": greeting_name(booking.customer_name),
         "start": _local(slot.start_time if slot else None),
         "pay_by": _local(booking.payment_expires_at),
         "currency": settings.BOOKING_CURRENCY,
@@ -130,6 +153,7 @@ def _build(
     now: datetime,
     attachments: Iterable[Attachment] = (),
     ics_sequence: int | None = None,
+    guest_triggered: bool = False,
     **context,
 ) -> _Pending:
     subject, body_text, body_html = _render(kind, booking, **context)
@@ -138,6 +162,8 @@ def _build(
             kind=kind,
             booking=booking,
             recipient=recipient,
+            guest_triggered=guest_triggered,
+            recipient_key=email_key(recipient) if guest_triggered else "",
             subject=subject,
             body_text=body_text,
             body_html=body_html,
@@ -149,7 +175,44 @@ def _build(
     )
 
 
+def _cap_guest_emails(pending: list[_Pending]) -> None:
+    """Hold back guest-triggered emails over the hourly limit per mailbox.
+
+    Anyone can type someone else's address into a booking; at most
+    BOOKING_MAX_GUEST_EMAILS_PER_HOUR such emails reach one mailbox per hour,
+    and the rest are recorded as `suppressed`, not sent.
+    """
+    guest = [item.notification for item in pending if item.notification.guest_triggered]
+    if not guest:
+        return
+    keys = {notification.recipient_key for notification in guest}
+    now = min(notification.created_at for notification in guest)
+    sent_recently = dict(
+        Notification.objects.filter(
+            guest_triggered=True,
+            recipient_key__in=keys,
+            created_at__gt=now - timedelta(hours=1),
+        )
+        .exclude(status=Status.SUPPRESSED)
+        .values("recipient_key")
+        .annotate(count=Count("pk"))
+        .values_list("recipient_key", "count")
+    )
+    limit = settings.BOOKING_MAX_GUEST_EMAILS_PER_HOUR
+    for notification in guest:
+        count = sent_recently.get(notification.recipient_key, 0)
+        if count >= limit:
+            notification.status = Status.SUPPRESSED
+            notification.last_error = (
+                f"Not sent: {limit} emails a guest's actions caused already went "
+                "to this address in the last hour."
+            )
+        else:
+            sent_recently[notification.recipient_key] = count + 1
+
+
 def _insert(pending: list[_Pending]) -> list[Notification]:
+    _cap_guest_emails(pending)
     notifications = Notification.objects.bulk_create(
         [item.notification for item in pending]
     )
@@ -204,13 +267,23 @@ def _ics_sequences(booking_ids: list[int]) -> dict[int, int]:
 # --- what each booking change queues -----------------------------------------
 
 
-def notification_queue_booking_created(*, booking: Booking, now: datetime) -> None:
+def notification_queue_booking_created(
+    *, booking: Booking, now: datetime, guest_triggered: bool = True
+) -> None:
     """Payment instructions for the guest, and a note to the business.
 
     The payment reminder needs no row here: the reminder job finds unpaid
     bookings by their deadline.
     """
-    pending = [_build(Kind.BOOKING_CREATED, booking, booking.customer_email, now=now)]
+    pending = [
+        _build(
+            Kind.BOOKING_CREATED,
+            booking,
+            booking.customer_email,
+            now=now,
+            guest_triggered=guest_triggered,
+        )
+    ]
     if settings.BOOKING_NOTIFY_EMAIL:
         pending.append(
             _build(
@@ -266,6 +339,7 @@ def notification_queue_booking_cancelled(
                 attachments=attachments,
                 ics_sequence=sequence,
                 cancelled_by=source,
+                guest_triggered=source in ("guest", "system"),
             )
         ]
     )
@@ -295,6 +369,7 @@ def notifications_prepare_bookings_expired(
             booking.customer_email,
             now=now,
             cancelled_by="system",
+            guest_triggered=True,
         )
     return prepared
 
@@ -308,7 +383,9 @@ def notifications_queue_prepared(
     return len(pending)
 
 
-def notification_queue_booking_rescheduled(*, booking: Booking, now: datetime) -> None:
+def notification_queue_booking_rescheduled(
+    *, booking: Booking, now: datetime, guest_triggered: bool = False
+) -> None:
     """The new time; for a confirmed booking a new invite (same UID, higher
     SEQUENCE) and the appointment reminder re-armed for the new time.
 
@@ -331,6 +408,7 @@ def notification_queue_booking_rescheduled(*, booking: Booking, now: datetime) -
                 now=now,
                 attachments=attachments,
                 ics_sequence=sequence,
+                guest_triggered=guest_triggered,
             )
         ]
     )
@@ -439,7 +517,13 @@ def _queue_payment_reminders(*, now: datetime, batch_size: int) -> int:
             return 0
         notifications = _insert(
             [
-                _build(Kind.PAYMENT_REMINDER, booking, booking.customer_email, now=now)
+                _build(
+                    Kind.PAYMENT_REMINDER,
+                    booking,
+                    booking.customer_email,
+                    now=now,
+                    guest_triggered=True,
+                )
                 for booking in bookings
             ]
         )

@@ -180,6 +180,11 @@ BANK_STATEMENT_CSV_MAPPING = env("BANK_STATEMENT_CSV_MAPPING", "")
 BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 0, minimum=0)
 BOOKING_MAX_UNPAID_PER_CONTACT = env_int("BOOKING_MAX_UNPAID_PER_CONTACT", 2, minimum=1)
 BOOKING_MAX_UNPAID_PER_CLIENT = env_int("BOOKING_MAX_UNPAID_PER_CLIENT", 3, minimum=1)
+# Emails a guest's actions cause (booked, cancelled, moved, unpaid) reaching
+# one mailbox per hour; anyone can type someone else's address.
+BOOKING_MAX_GUEST_EMAILS_PER_HOUR = env_int(
+    "BOOKING_MAX_GUEST_EMAILS_PER_HOUR", 5, minimum=1
+)
 BOOKING_GUEST_CANCEL_NOTICE_HOURS = env_int(
     "BOOKING_GUEST_CANCEL_NOTICE_HOURS", 24, minimum=0
 )
