@@ -474,11 +474,13 @@ class Matrix:
             conn.execute(
                 "INSERT INTO bookings_booking (reference, service_id, staff_id,"
                 " availability_id, customer_name, customer_email, customer_phone,"
-                " customer_phone_digits, notes, amount_due, status, payment_expires_at,"
-                " cancel_reason, created_at, updated_at)"
+                " customer_phone_digits, customer_email_key, client_key, notes,"
+                " amount_due, status, payment_expires_at, cancel_reason, created_at,"
+                " updated_at)"
                 " SELECT 'X' || lpad(upper(to_hex(a.id)), 7, '0'), %s, a.staff_id,"
                 " a.id, 'Late payer', 'late' || a.id || '@faults.example', '555',"
-                " '555', '', 30, 'awaiting_payment', now() - interval '1 hour', '',"
+                " '555', 'late' || a.id || '@faults.example', '', '', 30,"
+                " 'awaiting_payment', now() - interval '1 hour', '',"
                 " now() - interval '2 hours', now()"
                 " FROM availability_availability a WHERE a.id = ANY(%s)",
                 [service_id, slot_ids],

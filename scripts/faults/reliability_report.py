@@ -106,8 +106,8 @@ def write_report(results, path):
         details.append(
             f"- TERM and restart: gunicorn took {r['term_to_exit_s']} s to finish "
             f"its requests and exit, the new one {r['start_to_ready_s']} s to "
-            "answer (its workers import the app); meanwhile clients met reset and "
-            "refused connections and retried."
+            "answer (its workers import the app); meanwhile clients met the "
+            "connection errors listed above and retried."
         )
     if "connections_exhausted" in scenarios:
         r = scenarios["connections_exhausted"]

@@ -17,6 +17,10 @@ DB="${FAULTS_DB:-doceamor_faults}"
 APP_ROLE=doceamor_app
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
 [ -n "$PGBIN" ] || PGBIN="$(dirname "$(command -v initdb)")"
+if pg_isready -q -h 127.0.0.1 -p "$PGPORT" || ss -Hltn "sport = :$PGPORT" | grep -q .; then
+  echo "port $PGPORT is taken: set FAULTS_PGPORT to a free port" >&2
+  exit 1
+fi
 PGDIR="$(mktemp -d /tmp/doceamor-faults-pg.XXXXXX)"
 LOGDIR="$(mktemp -d /tmp/doceamor-faults-logs.XXXXXX)"
 as_postgres() {
