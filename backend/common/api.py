@@ -117,7 +117,9 @@ DATABASE_UNAVAILABLE = _error_body(
     "database_unavailable",
     "The service is briefly unavailable. Please try again in a few seconds.",
 )
-DATABASE_RETRY_AFTER = "5"
+# Measured by scripts/faults (docs/reliability.md): workers reconnect within
+# about a second of the database coming back.
+DATABASE_RETRY_AFTER = "1"
 REQUEST_TOO_LARGE = _error_body(
     "request_too_large", "The request body is larger than this API accepts."
 )

@@ -1,24 +1,42 @@
 """`Idempotency-Key` support for booking creation, as payment APIs do it.
 
 A client that retries a create after a timeout sends the same key; it gets
-the first request's response back instead of a second booking or a 409.
+the first request's answer back instead of a second booking or a 409.
+
+Three rules make that hold through crashes:
+
+- **The answer commits with the booking.** `respond_once` runs the request
+  and writes its answer (with the booking it made) in one transaction, so a
+  booking is never committed without the answer its retry will get, and an
+  answer is never stored for a booking that rolled back.
+- **"In progress" is a lock held by a live transaction**: on PostgreSQL a
+  transaction-scoped advisory lock on the key, taken with `try` so a
+  duplicate is told at once instead of waiting. A worker that dies takes its
+  connection, its transaction and the lock with it, and the next retry
+  proceeds. SQLite's IMMEDIATE transactions serialise writers: a duplicate
+  waits for the first to finish and then gets its answer.
+- **A key belongs to its client.** The same key from another address is
+  refused as a reused key, without the stored answer.
+
+Server errors (5xx) store nothing: their transaction rolls back and the key
+is free for the retry at once.
 """
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 
 from apps.bookings.models import IdempotencyKey
+from common.db import write_transaction
 from common.exceptions import DomainError
+from common.http import client_key
 
-# A request that claimed a key and then died (crash, killed worker) leaves it
-# in flight; after this long a retry may take it over.
-ABANDONED_AFTER = timedelta(seconds=60)
 MAX_KEY_LENGTH = 255
 
 
@@ -26,7 +44,8 @@ class IdempotencyKeyReused(DomainError):
     status_code = 422
     code = "idempotency_key_reused"
     default_detail = (
-        "This Idempotency-Key was already used with a different request body."
+        "This Idempotency-Key was already used for another request. "
+        "Send a new key for a new request."
     )
 
 
@@ -47,9 +66,19 @@ class InvalidIdempotencyKey(DomainError):
 
 
 @dataclass(frozen=True)
-class StoredResponse:
+class IdempotentRequest:
+    key: str
+    client_fingerprint: str
+    request_fingerprint: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a request answered: replayed as is to every retry of its key."""
+
     status: int
     body: dict
+    booking_id: int | None = None
 
 
 def fingerprint(data) -> str:
@@ -57,12 +86,8 @@ def fingerprint(data) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def claim(*, key: str, request_fingerprint: str) -> IdempotencyKey | StoredResponse:
-    """Claim the key for this request, or return what its first use answered.
-
-    Raises IdempotencyKeyReused for a different body, and
-    IdempotentRequestInProgress while the first request is still running.
-    """
+def idempotent_request(request, *, key: str) -> IdempotentRequest:
+    """The key, whose client sent it, and which body; 400 for a malformed key."""
     if (
         not key
         or len(key) > MAX_KEY_LENGTH
@@ -70,40 +95,91 @@ def claim(*, key: str, request_fingerprint: str) -> IdempotencyKey | StoredRespo
         or not key.isprintable()
     ):
         raise InvalidIdempotencyKey()
-    now = timezone.now()
-    expired_before = now - timedelta(hours=settings.BOOKING_IDEMPOTENCY_KEY_HOURS)
-    IdempotencyKey.objects.filter(key=key, created_at__lt=expired_before).delete()
-    try:
-        with transaction.atomic():
-            return IdempotencyKey.objects.create(
-                key=key, request_fingerprint=request_fingerprint, created_at=now
-            )
-    except IntegrityError:
-        existing = IdempotencyKey.objects.get(key=key)
-    if existing.request_fingerprint != request_fingerprint:
-        raise IdempotencyKeyReused()
-    if existing.response_status is not None:
-        return StoredResponse(existing.response_status, existing.response_body)
-    taken_over = IdempotencyKey.objects.filter(
-        pk=existing.pk,
-        response_status=None,
-        created_at=existing.created_at,
-        created_at__lt=now - ABANDONED_AFTER,
-    ).update(created_at=now)
-    if taken_over:
-        existing.created_at = now
-        return existing
-    raise IdempotentRequestInProgress()
-
-
-def record(claimed: IdempotencyKey, *, status: int, body) -> None:
-    """Keep the answer for retries; a server error frees the key instead."""
-    if status >= 500:
-        IdempotencyKey.objects.filter(pk=claimed.pk).delete()
-        return
-    IdempotencyKey.objects.filter(pk=claimed.pk).update(
-        response_status=status, response_body=body
+    return IdempotentRequest(
+        key=key,
+        client_fingerprint=client_key(request),
+        request_fingerprint=fingerprint(request.data),
     )
+
+
+def respond_once(
+    idempotent: IdempotentRequest, answer: Callable[[], Answer]
+) -> tuple[Answer, bool]:
+    """Answer a keyed request once: run `answer()` or replay what it gave.
+
+    Returns the answer and whether it is a replay. `answer()` runs inside
+    this function's transaction, and its result is stored in it before the
+    commit. Raises IdempotencyKeyReused for a different body or client,
+    IdempotentRequestInProgress while a live transaction holds the key, and
+    lets `answer()`'s own exceptions through (rolling everything back).
+    """
+    with write_transaction():
+        locked = _try_lock(idempotent.key)
+        stored = _stored_answer(idempotent, may_expire=locked)
+        if stored is not None:
+            return stored, True
+        if not locked:
+            raise IdempotentRequestInProgress()
+        result = answer()
+        IdempotencyKey.objects.create(
+            key=idempotent.key,
+            client_fingerprint=idempotent.client_fingerprint,
+            request_fingerprint=idempotent.request_fingerprint,
+            booking_id=result.booking_id,
+            response_status=result.status,
+            response_body=result.body,
+            created_at=timezone.now(),
+        )
+        return result, False
+
+
+def _try_lock(key: str) -> bool:
+    """Take the key's transaction-scoped lock if no live transaction has it.
+
+    SQLite has no such lock and needs none: its writers run one at a time.
+    """
+    if connection.vendor != "postgresql":
+        return True
+    digest = hashlib.sha256(f"idempotency-key:{key}".encode()).digest()
+    lock_id = int.from_bytes(digest[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
+        return cursor.fetchone()[0]
+
+
+def _stored_answer(idempotent: IdempotentRequest, *, may_expire: bool) -> Answer | None:
+    stored = (
+        IdempotencyKey.objects.filter(key=idempotent.key)
+        .only(
+            "client_fingerprint",
+            "request_fingerprint",
+            "booking_id",
+            "response_status",
+            "response_body",
+            "created_at",
+        )
+        .first()
+    )
+    if stored is None:
+        return None
+    if stored.created_at < _expired_before():
+        # Only the holder of the key's lock frees an expired key; without the
+        # lock the request is refused as in progress and retried.
+        if may_expire:
+            IdempotencyKey.objects.filter(pk=stored.pk).delete()
+        return None
+    if (
+        stored.client_fingerprint != idempotent.client_fingerprint
+        or stored.request_fingerprint != idempotent.request_fingerprint
+    ):
+        # One answer for both, so another client learns nothing about the
+        # request the key was first used for.
+        raise IdempotencyKeyReused()
+    return Answer(stored.response_status, stored.response_body, stored.booking_id)
+
+
+def _expired_before():
+    return timezone.now() - timedelta(hours=settings.BOOKING_IDEMPOTENCY_KEY_HOURS)
 
 
 def purge_expired(*, now=None) -> int:

@@ -205,17 +205,29 @@ class BookingEvent(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """The outcome of a booking request sent with an `Idempotency-Key` header.
+    """The answer to a booking request sent with an `Idempotency-Key` header.
 
-    A retry with the same key and body gets the stored response instead of a
-    second booking. `response_status` is null while the first request is
-    still in flight.
+    Written in the same transaction as the booking it made (or with the
+    refusal it got), so the two commit or vanish together: a key row always
+    holds a final answer, never "in flight". A request in flight holds a
+    transaction-scoped lock on its key instead, which dies with its
+    connection. The key belongs to the client that sent it: only a keyed HMAC
+    of the client's address is kept, never the address.
     """
 
     key = models.CharField(max_length=255, unique=True)
+    client_fingerprint = models.CharField(max_length=64)
     request_fingerprint = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
+    booking = models.ForeignKey(
+        Booking,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The booking this request made, if it made one.",
+    )
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self):

@@ -6,7 +6,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 
 from apps.availability.serializers import (
@@ -31,6 +31,7 @@ from apps.bookings.serializers import (
 )
 from apps.bookings.throttles import BookingCreateThrottle, BookingLookupThrottle
 from common.api import ErrorSerializer
+from common.exceptions import DomainError
 from common.http import client_key
 from common.permissions import PUBLIC, action_permissions, has_staff_permission
 
@@ -38,10 +39,12 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     location=OpenApiParameter.HEADER,
     required=False,
-    description="Any unique string (a UUID). A retry with the same key and body "
-    "returns the first response instead of booking again; the same key with "
-    "another body is 422; while the first request runs, 409 with Retry-After. "
-    "Keys are kept for 24 hours.",
+    description="Any unique string (a UUID), reused for every retry of one "
+    "submission. A retry with the same key and body from the same client gets "
+    "the first answer again (header `Idempotent-Replayed: true`) instead of "
+    "booking again; the same key with another body, or from another client, is "
+    "422 `idempotency_key_reused`; while the first request is still running, "
+    "409 `request_in_progress` with Retry-After. Keys are kept for 24 hours.",
 )
 NO_BOOKING_MATCHES = "No booking matches this reference and contact."
 
@@ -199,25 +202,29 @@ class BookingViewSet(
         key = request.headers.get("Idempotency-Key")
         if key is None:
             return self._create_booking(request)
-        claimed = idempotency.claim(
-            key=key, request_fingerprint=idempotency.fingerprint(request.data)
+        answer, replayed = idempotency.respond_once(
+            idempotency.idempotent_request(request, key=key),
+            lambda: self._create_booking_answer(request),
         )
-        if isinstance(claimed, idempotency.StoredResponse):
-            return Response(
-                claimed.body,
-                status=claimed.status,
-                headers={"Idempotent-Replayed": "true"},
-            )
-        request.idempotency_claim = claimed
-        return self._create_booking(request)
+        headers = {"Idempotent-Replayed": "true"} if replayed else None
+        return Response(answer.body, status=answer.status, headers=headers)
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        claimed = getattr(request, "idempotency_claim", None)
-        if claimed is not None:
-            # Errors too: a retry of a refused request is refused the same way.
-            idempotency.record(claimed, status=response.status_code, body=response.data)
-        return response
+    def _create_booking_answer(self, request) -> idempotency.Answer:
+        """The create's answer to store with the key: the booking, or a refusal.
+
+        A refusal (4xx) is kept, so a retry is refused the same way; a server
+        error propagates and rolls the key back with everything else.
+        """
+        try:
+            response = self._create_booking(request)
+        except (DomainError, APIException) as error:
+            if error.status_code >= 500:
+                raise
+            response = self.handle_exception(error)
+            return idempotency.Answer(response.status_code, response.data)
+        return idempotency.Answer(
+            response.status_code, response.data, booking_id=response.data["id"]
+        )
 
     def _create_booking(self, request):
         serializer = BookingCreateSerializer(data=request.data)

@@ -294,23 +294,6 @@ def test_a_refused_request_is_refused_the_same_way_on_retry(
 
 
 @pytest.mark.django_db
-def test_a_duplicate_while_the_first_is_in_flight_gets_409_retry_after(
-    api_client, guest_payload
-):
-    from apps.bookings import idempotency
-
-    claimed = idempotency.claim(
-        key="key-4", request_fingerprint=idempotency.fingerprint(guest_payload)
-    )
-    assert isinstance(claimed, IdempotencyKey)
-    response = book(api_client, guest_payload, **{"Idempotency-Key": "key-4"})
-    assert response.status_code == 409
-    assert response.json()["code"] == "request_in_progress"
-    assert response.headers["Retry-After"] == "1"
-    assert not Booking.objects.exists()
-
-
-@pytest.mark.django_db
 def test_keys_expire_after_24_hours(
     api_client, guest_payload, staff_member, time_machine, staff_user
 ):
