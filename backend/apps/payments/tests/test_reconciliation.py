@@ -245,16 +245,16 @@ def test_one_character_off_is_suggested_never_applied(make_booking, manager):
 
 
 def test_no_suggestion_for_other_amount_or_two_candidates(make_booking):
+    # Fixed references, so that no random one can collide with them.
     booking = make_booking()
-    typo = booking.reference[:-1] + ("A" if booking.reference[-1] != "A" else "B")
-    run_import(samples.camt053([credit(booking.amount_due + 1, typo, ref="X1")]))
+    Booking.objects.filter(pk=booking.pk).update(reference="HJKLMNPQ")
+    booking.refresh_from_db()
+    run_import(samples.camt053([credit(booking.amount_due + 1, "HJKLMNPA", ref="X1")]))
     assert BankTransaction.objects.get().suggested_booking is None
     twin = make_booking()
-    Booking.objects.filter(pk=twin.pk).update(reference=typo[:-1] + "Z")
-    twin.refresh_from_db()
-    if twin.reference == booking.reference:
-        pytest.skip("collision")
-    run_import(samples.camt053([credit(booking.amount_due, typo[:-1] + "Y", ref="X2")]))
+    Booking.objects.filter(pk=twin.pk).update(reference="HJKLMNPZ")
+    # One character from both HJKLMNPQ and HJKLMNPZ, with the exact amount.
+    run_import(samples.camt053([credit(booking.amount_due, "HJKLMNPY", ref="X2")]))
     assert (
         BankTransaction.objects.get(bank_transaction_id="X2").suggested_booking is None
     )
