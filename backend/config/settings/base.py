@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "corsheaders",
+    # Before rest_framework: its template overrides the browsable API's.
+    "apps.frontend",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -38,7 +40,6 @@ INSTALLED_APPS = [
     "apps.bookings",
     "apps.payments",
     "apps.notifications",
-    "apps.frontend",
 ]
 
 MIDDLEWARE = [

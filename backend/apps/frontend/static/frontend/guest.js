@@ -178,7 +178,11 @@
     const headers = { Accept: "application/json" };
     if (opts.body !== undefined) headers["Content-Type"] = "application/json";
     if (opts.idempotencyKey) headers["Idempotency-Key"] = opts.idempotencyKey;
-    const onWait = opts.onWait || function () {};
+    let waited = false;
+    const onWait = function (text) {
+      waited = true;
+      if (opts.onWait) opts.onWait(text);
+    };
     let failures = 0;
     for (;;) {
       let response;
@@ -212,7 +216,8 @@
         await sleep(seconds * 1000);
         continue;
       }
-      onWait("");
+      // Clear our own "trying again" note, never someone else's message.
+      if (waited) onWait("");
       return { status: response.status, data: data, code: code };
     }
   }
