@@ -5,6 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+import phonenumbers
 from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
@@ -188,6 +189,11 @@ BOOKING_WELCOME_TEXT = env(
 # Phone numbers typed without a country code are read in this region
 # (ISO 3166 code), then stored in E.164.
 BOOKING_PHONE_REGION = env("BOOKING_PHONE_REGION", "PT").upper()
+if BOOKING_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        f"BOOKING_PHONE_REGION {BOOKING_PHONE_REGION!r} is not a region code "
+        "phonenumbers knows (ISO 3166, e.g. PT, ES, GB)."
+    )
 
 # Guests: limits that keep one person or script from hoarding slots.
 BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 0, minimum=0)
