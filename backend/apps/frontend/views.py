@@ -1,8 +1,10 @@
 """The guest booking page and the API docs, all served from the project itself."""
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
@@ -36,7 +38,13 @@ class ApiDocsView(SpectacularSwaggerSplitView):
     template_name = "frontend/swagger_ui.html"
 
 
+@method_decorator(csp_update({"worker-src": ["'self'", "blob:"]}), name="dispatch")
 class ApiRedocView(SpectacularRedocView):
-    """ReDoc from drf-spectacular-sidecar, without the web fonts it would fetch."""
+    """ReDoc from drf-spectacular-sidecar, without the web fonts it would fetch.
+
+    ReDoc builds its search index in a worker it starts from a blob: URL, so
+    this page alone allows `worker-src blob:`. Its bundle also shows a Redocly
+    logo from cdn.redoc.ly, which the policy's `img-src 'self'` blocks.
+    """
 
     template_name = "frontend/redoc.html"

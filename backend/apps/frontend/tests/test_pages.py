@@ -88,6 +88,14 @@ def test_our_pages_run_without_inline_script(client, path):
     assert page.inline_handlers == []
 
 
+@pytest.mark.parametrize("path", ["/", "/booking/", "/api/docs/", "/api/redoc/"])
+def test_our_pages_are_served_under_the_strict_policy(client, path):
+    policy = client.get(path)["Content-Security-Policy"]
+
+    assert "default-src 'self'" in policy
+    assert "script-src 'self';" in policy + ";"
+
+
 def test_swagger_ui_setup_script_and_assets_are_served_here(client):
     page = client.get("/api/docs/").content.decode()
     script_url = re.search(r'<script src="([^"]+\?[^"]*script=[^"]*)"', page).group(1)
