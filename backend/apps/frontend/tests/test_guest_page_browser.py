@@ -110,7 +110,12 @@ def new_page(browser, live_server):
 @pytest.fixture
 def salon(db):
     """A service, two staff members offering it, and free slots in three days."""
-    service = ServiceFactory(name="Classic manicure", duration_minutes=45)
+    service = ServiceFactory(
+        name="Classic manicure",
+        description="Shape, cuticle care and polish.",
+        duration_minutes=45,
+        price="25.00",
+    )
     ana = StaffFactory(name="Ana Sousa", services=[service])
     rita = StaffFactory(name="Rita Lopes", services=[service])
     day = timezone.localdate() + timedelta(days=3)
@@ -173,7 +178,7 @@ def test_a_guest_books_end_to_end(live_server, new_page, salon, screenshots):
     assert booking.availability == salon["slots"][("Ana Sousa", 10)]
     assert booking.notes == "First visit"
     confirmation = page.inner_text("#confirmation")
-    assert "€40.00" in confirmation
+    assert "€25.00" in confirmation
     assert "Ana Sousa" in confirmation
     assert settings.BOOKING_PAYMENT_INSTRUCTIONS in confirmation
     # Times in the business timezone with its name, here Lisbon's 10:00.
