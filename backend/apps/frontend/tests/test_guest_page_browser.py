@@ -364,3 +364,68 @@ def test_the_api_docs_render_from_the_project_itself(
     page.errors[:] = [
         error for error in page.errors if "https://cdn.redoc.ly/" not in error
     ]
+
+
+def test_a_lost_answer_and_a_503_are_retried_with_the_same_key(
+    live_server, new_page, salon
+):
+    page = new_page()
+    attempts = []
+
+    def flaky_network(route):
+        request = route.request
+        if request.method != "POST":
+            route.continue_()
+            return
+        attempts.append(request.headers.get("idempotency-key"))
+        if len(attempts) == 1:
+            route.abort("connectionreset")
+        elif len(attempts) == 2:
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body='{"code": "database_unavailable", "detail": "Busy."}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/bookings/", flaky_network)
+    choose_slot(page, live_server, salon)
+    fill_details(page)
+    page.click("#book-button")
+
+    page.wait_for_selector("#countdown")
+    assert len(attempts) == 3
+    assert attempts[0] and len(set(attempts)) == 1
+    assert Booking.objects.count() == 1
+
+
+def test_too_many_requests_waits_for_retry_after(live_server, new_page, salon):
+    page = new_page()
+    answers = []
+
+    def throttled_once(route):
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        answers.append(route.request.url)
+        if len(answers) == 1:
+            route.fulfill(
+                status=429,
+                headers={"Retry-After": "2", "Content-Type": "application/json"},
+                body='{"code": "throttled", "detail": "Too many requests."}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/bookings/", throttled_once)
+    choose_slot(page, live_server, salon)
+    fill_details(page)
+    page.click("#book-button")
+
+    page.wait_for_selector("#details-messages .notice-info")
+    assert "Trying again in 2 seconds" in page.inner_text("#details-messages")
+    assert Booking.objects.count() == 0
+    page.wait_for_selector("#countdown")
+    assert len(answers) == 2
+    assert Booking.objects.count() == 1
