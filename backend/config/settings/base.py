@@ -27,8 +27,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "corsheaders",
-    # Before rest_framework: its template overrides the browsable API's.
-    "apps.frontend",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -41,6 +39,7 @@ INSTALLED_APPS = [
     "apps.bookings",
     "apps.payments",
     "apps.notifications",
+    "apps.frontend",
 ]
 
 MIDDLEWARE = [

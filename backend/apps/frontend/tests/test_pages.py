@@ -167,6 +167,7 @@ PUBLIC_ROOT = {
     "bookings/availability/days",
     "bookings/lookup",
     "bookings/lookup/cancel",
+    "bookings/lookup/reschedule",
     "schema",
     "docs",
     "redoc",
