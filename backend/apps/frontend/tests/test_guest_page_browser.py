@@ -18,16 +18,11 @@ from django.utils import timezone
 from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings.models import Booking
 from apps.bookings.tests.factories import unpaid_booking
-from apps.bookings.tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 from apps.services.tests.factories import ServiceFactory
 from apps.staff.tests.factories import StaffFactory
 
-pytestmark = [
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+# The browser is Debian's Chromium from the `browser` fixture (backend/conftest.py).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 DOCS_IMG = Path(settings.PROJECT_DIR) / "docs" / "img"
 
@@ -58,19 +53,6 @@ def screenshots(tmp_path_factory):
         return path
 
     return save
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
