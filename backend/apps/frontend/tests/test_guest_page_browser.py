@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils import timezone
 
 from apps.availability.tests.factories import AvailabilityFactory
@@ -25,18 +24,6 @@ from apps.staff.tests.factories import StaffFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DOCS_IMG = Path(settings.PROJECT_DIR) / "docs" / "img"
-
-
-@pytest.fixture(autouse=True)
-def usable_connection():
-    """Start from a live database connection.
-
-    An earlier test (test_concurrency's database-outage checks) terminates
-    other sessions on PostgreSQL; tests that go through Django's test client
-    reconnect on its request_started signal, but these touch the ORM first.
-    close_old_connections() makes the next query run the health check.
-    """
-    close_old_connections()
 
 
 @pytest.fixture

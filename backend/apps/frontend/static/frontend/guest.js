@@ -621,6 +621,9 @@
 
   async function slotTaken(text) {
     state.slot = null;
+    state.slots = [];
+    // Never leave the stale times on screen while fresh ones load.
+    $("slots").replaceChildren();
     show($("step-details"), false);
     setProgress("time");
     message("time-messages", "error", text);
