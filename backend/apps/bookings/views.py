@@ -406,6 +406,7 @@ class BookingViewSet(
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
+        summary="Days with bookable slots, for a calendar",
         parameters=[BookableDaysQuerySerializer],
         responses=BookableDaysSerializer,
         description="The calendar days (in the business timezone) from `from` to "
