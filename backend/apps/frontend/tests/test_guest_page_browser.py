@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import close_old_connections
 from django.utils import timezone
 
 from apps.availability.tests.factories import AvailabilityFactory
@@ -90,8 +91,14 @@ def new_page(browser, live_server):
 
 
 @pytest.fixture
-def salon(db):
-    """A service, two staff members offering it, and free slots in three days."""
+def salon(db, new_page):
+    """A service, two staff members offering it, and free slots in three days.
+
+    After the browser starts: on PostgreSQL the outage tests in
+    test_concurrency can leave this thread's connection terminated, and
+    close_old_connections() lets the next query replace it.
+    """
+    close_old_connections()
     service = ServiceFactory(
         name="Classic manicure",
         description="Shape, cuticle care and polish.",
