@@ -1,24 +1,34 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework import routers
+from drf_spectacular.views import SpectacularAPIView
 
 from apps.availability.views import AvailabilityViewSet
 from apps.bookings.urls import router as bookings_router
+from apps.frontend.views import ApiDocsView, ApiRedocView
 from apps.payments.urls import router as payments_router
 from apps.services.views import ServiceViewSet
 from apps.staff.views import StaffViewSet
 from common.health import health
+from common.routers import ApiRouter
 
+# What the API root shows a guest: everything they may call without a login.
+PUBLIC_ENDPOINTS = {
+    "services": "service-list",
+    "staff": "staff-list",
+    "availability": "availability-list",
+    "bookings": "booking-list",  # guests may POST (book); listing is staff-only
+    "bookings/availability": "booking-availability",
+    "bookings/availability/days": "booking-availability-days",
+    "bookings/lookup": "booking-lookup",
+    "bookings/lookup/cancel": "booking-lookup-cancel",
+    "bookings/lookup/reschedule": "booking-lookup-reschedule",
+    "schema": "schema",
+    "docs": "docs",
+    "redoc": "redoc",
+    "health": "health",
+}
 
-class APIRootView(routers.APIRootView):
-    """The API's index, open to everyone: each endpoint says who may call it."""
-
-    action_permissions = {}  # no actions: common.permissions lets it answer
-
-
-router = routers.DefaultRouter()
-router.APIRootView = APIRootView
+router = ApiRouter(public_url_names=PUBLIC_ENDPOINTS)
 router.register("services", ServiceViewSet, basename="service")
 router.register("staff", StaffViewSet, basename="staff")
 router.register("availability", AvailabilityViewSet, basename="availability")
@@ -26,12 +36,14 @@ router.registry.extend(bookings_router.registry)
 router.registry.extend(payments_router.registry)
 
 urlpatterns = [
+    path("", include("apps.frontend.urls")),
     path("admin/", admin.site.urls),
     path("api/health/", health, name="health"),
     path("", include("apps.notifications.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="docs"),
+    path("api/redoc/", ApiRedocView.as_view(url_name="schema"), name="redoc"),
     path("api-auth/", include("rest_framework.urls")),
 ]
 

@@ -3,7 +3,8 @@
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.availability.models import Availability
@@ -55,6 +56,37 @@ def availability_bookable(
         start, end = local_day_bounds(day)
         slots = slots.filter(start_time__gte=start, start_time__lt=end)
     return slots.select_related("staff").order_by("start_time", "pk")
+
+
+def availability_bookable_days(
+    *,
+    first_day: date,
+    last_day: date,
+    service: Service | None = None,
+    staff: Staff | None = None,
+    now: datetime | None = None,
+) -> list[dict]:
+    """Days of BOOKING_TIMEZONE from first_day to last_day with bookable slots.
+
+    One query: the slots are selected by the instants the range starts and
+    ends (local midnights, so 23- and 25-hour days are whole), then grouped
+    by their start's calendar date in the business timezone.
+    """
+    zone = timezone.get_default_timezone()
+    range_start, _ = local_day_bounds(first_day)
+    _, range_end = local_day_bounds(last_day)
+    slots = availability_bookable(service=service, staff=staff, now=now).filter(
+        start_time__gte=range_start, start_time__lt=range_end
+    )
+    rows = (
+        slots.select_related(None)
+        .annotate(day=TruncDate("start_time", tzinfo=zone))
+        .order_by()
+        .values("day")
+        .annotate(count=Count("id"))
+        .order_by("day")
+    )
+    return [{"date": row["day"], "count": row["count"]} for row in rows]
 
 
 def availability_list() -> QuerySet[Availability]:

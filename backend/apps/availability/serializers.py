@@ -56,3 +56,57 @@ class BookableSlotQuerySerializer(serializers.Serializer):
         validators=[validate_allowed_date],
         help_text="A calendar date (YYYY-MM-DD) in the business timezone.",
     )
+
+
+BOOKABLE_DAYS_MAX_RANGE = 62
+
+
+class BookableDaysQuerySerializer(serializers.Serializer):
+    """Query parameters of the days-with-free-slots calendar."""
+
+    service = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.all(),
+        required=False,
+        help_text="Only slots whose staff offers this service, long enough for it.",
+    )
+    staff = serializers.PrimaryKeyRelatedField(
+        queryset=Staff.objects.all(), required=False
+    )
+    # `from` is a Python keyword, hence the source names.
+    first_day = serializers.DateField(
+        help_text="First calendar day (YYYY-MM-DD) in the business timezone."
+    )
+    last_day = serializers.DateField(
+        help_text="Last calendar day (YYYY-MM-DD), included; at most "
+        f"{BOOKABLE_DAYS_MAX_RANGE} days from `from`."
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("first_day")
+        fields["from"].source = "first_day"
+        fields["to"] = fields.pop("last_day")
+        fields["to"].source = "last_day"
+        return fields
+
+    def validate(self, attrs):
+        first_day, last_day = attrs["first_day"], attrs["last_day"]
+        if first_day > last_day:
+            raise serializers.ValidationError({"to": ["`to` is before `from`."]})
+        if (last_day - first_day).days + 1 > BOOKABLE_DAYS_MAX_RANGE:
+            raise serializers.ValidationError(
+                {"to": [f"The range is longer than {BOOKABLE_DAYS_MAX_RANGE} days."]}
+            )
+        return attrs
+
+
+class BookableDaySerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="A calendar day in the business timezone.")
+    count = serializers.IntegerField(help_text="Bookable slots starting that day.")
+
+
+class BookableDaysSerializer(serializers.Serializer):
+    """The days of a range that have bookable slots (days without are left out)."""
+
+    timezone = serializers.CharField(help_text="The business timezone (IANA name).")
+    days = BookableDaySerializer(many=True)

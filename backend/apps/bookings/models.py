@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from apps.bookings.phones import phone_international
+
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to type
 REFERENCE_LENGTH = 8
 
@@ -57,9 +59,10 @@ class Booking(models.Model):
     )
     customer_name = models.CharField(max_length=120)
     customer_email = models.EmailField()
+    # E.164 (+351912345678) when the number parses; see apps.bookings.phones.
     customer_phone = models.CharField(max_length=32)
-    # The phone's digits alone, so one contact is recognised however the
-    # number was typed (spaces, dashes, brackets).
+    # The E.164 form without its '+' (the digits as typed for a number that
+    # does not parse), so one contact is recognised however it was typed.
     customer_phone_digits = models.CharField(max_length=32, blank=True, editable=False)
     # The email as the per-contact limit compares it (see email_key).
     customer_email_key = models.CharField(max_length=254, blank=True, editable=False)
@@ -137,6 +140,10 @@ class Booking(models.Model):
 
     def __str__(self):
         return f"{self.reference} ({self.get_status_display()})"
+
+    @property
+    def customer_phone_international(self) -> str:
+        return phone_international(self.customer_phone)
 
     @property
     def is_active(self) -> bool:

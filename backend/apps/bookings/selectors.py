@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 from django.db.models import QuerySet
 
 from apps.availability.selectors import local_day_bounds
-from apps.bookings.models import Booking, BookingEvent, phone_digits
+from apps.bookings.models import Booking, BookingEvent
+from apps.bookings.phones import phone_key
 
 
 def booking_list() -> QuerySet[Booking]:
@@ -29,7 +30,7 @@ def booking_for_guest(
     email_matches = bool(email) and hmac.compare_digest(
         booking.customer_email.strip().lower(), email.strip().lower()
     )
-    digits = phone_digits(phone)
+    digits = phone_key(phone) if phone else ""
     phone_matches = bool(digits) and hmac.compare_digest(
         booking.customer_phone_digits, digits
     )

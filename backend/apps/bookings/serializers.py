@@ -6,22 +6,41 @@ from rest_framework import serializers
 
 from apps.availability.models import Availability
 from apps.bookings.models import Booking, BookingEvent
+from apps.bookings.phones import phone_international, phone_to_e164
 from apps.payments.epc import booking_epc_qr
 from apps.services.models import Service
 from apps.staff.models import Staff
 
+# What people type around the digits; letters are refused, though
+# libphonenumber would read them as a keypad's (ABC -> 2).
 _PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()./-]+$")
 
 
 def validate_phone(value: str) -> str:
-    """Accept what people type (spaces, dashes, a leading +), 7 to 15 digits."""
+    """A valid number, returned in E.164; without a country code it is read
+    in BOOKING_PHONE_REGION."""
     value = value.strip()
-    digits = sum(character.isdigit() for character in value)
-    if not _PHONE_CHARACTERS.match(value) or not 7 <= digits <= 15:
+    e164 = phone_to_e164(value) if _PHONE_CHARACTERS.match(value) else None
+    if e164 is None:
         raise serializers.ValidationError(
-            "Enter a phone number of 7 to 15 digits, optionally starting with +."
+            "Enter a valid phone number, e.g. +351 912 345 678; a number without "
+            f"a country code is read as one from {settings.BOOKING_PHONE_REGION}."
         )
-    return value
+    return e164
+
+
+class PhoneField(serializers.CharField):
+    """Read as typed, validated and kept in E.164; shown as `+351 912 345 678`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        return validate_phone(super().to_internal_value(data))
+
+    def to_representation(self, value):
+        return phone_international(str(value))
 
 
 class BookingCreateSerializer(serializers.Serializer):
@@ -40,7 +59,7 @@ class BookingCreateSerializer(serializers.Serializer):
     )
     customer_name = serializers.CharField(max_length=120)
     customer_email = serializers.EmailField(max_length=254)
-    customer_phone = serializers.CharField(max_length=32, validators=[validate_phone])
+    customer_phone = PhoneField()
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
@@ -49,7 +68,7 @@ class BookingUpdateSerializer(serializers.Serializer):
 
     customer_name = serializers.CharField(max_length=120)
     customer_email = serializers.EmailField(max_length=254)
-    customer_phone = serializers.CharField(max_length=32, validators=[validate_phone])
+    customer_phone = PhoneField()
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     status = serializers.ChoiceField(
         choices=Booking.Status.choices,
@@ -111,6 +130,7 @@ class BookingSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, allow_null=True
     )
     payment_instructions = serializers.SerializerMethodField()
+    customer_phone = PhoneField(read_only=True)
 
     class Meta:
         model = Booking

@@ -35,8 +35,8 @@ from apps.bookings.models import (
     BookingEvent,
     email_key,
     generate_reference,
-    phone_digits,
 )
+from apps.bookings.phones import normalize_phone, phone_key
 from apps.notifications import services as notifications
 from apps.services.models import Service
 from apps.staff.models import Staff
@@ -167,7 +167,8 @@ def booking_create(
         if not service.is_active:
             raise exceptions.InactiveService()
         _check_slot_bookable(slot, service, now=now)
-        customer_phone_digits = phone_digits(customer_phone)
+        customer_phone = normalize_phone(customer_phone)
+        customer_phone_digits = phone_key(customer_phone)
         customer_email_key = email_key(customer_email)
         if source == Source.GUEST:
             _check_unpaid_limits(
@@ -527,6 +528,11 @@ def booking_update(
         now = now or timezone.now()
         if booking.status == Status.COMPLETED:
             raise exceptions.BookingImmutable()
+        if "customer_phone" in changes:
+            changes = {
+                **changes,
+                "customer_phone": normalize_phone(changes["customer_phone"]),
+            }
         changed = [
             name
             for name in BOOKING_CONTACT_FIELDS
@@ -536,7 +542,7 @@ def booking_update(
             for name in changed:
                 setattr(booking, name, changes[name])
             if "customer_phone" in changed:
-                booking.customer_phone_digits = phone_digits(booking.customer_phone)
+                booking.customer_phone_digits = phone_key(booking.customer_phone)
                 changed.append("customer_phone_digits")
             if "customer_email" in changed:
                 booking.customer_email_key = email_key(booking.customer_email)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -9,7 +10,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 
+from apps.availability.selectors import availability_bookable_days
 from apps.availability.serializers import (
+    BookableDaysQuerySerializer,
+    BookableDaysSerializer,
     BookableSlotQuerySerializer,
     BookableSlotSerializer,
 )
@@ -109,6 +113,7 @@ class BookingViewSet(
     action_permissions = {
         "create": PUBLIC,
         "availability": PUBLIC,
+        "availability_days": PUBLIC,
         "lookup": PUBLIC,
         "lookup_cancel": PUBLIC,
         "lookup_reschedule": PUBLIC,
@@ -156,6 +161,7 @@ class BookingViewSet(
     action_serializers = {
         "list": BookingSerializer,
         "availability": BookableSlotSerializer,
+        "availability_days": BookableDaysQuerySerializer,
         "create": BookingCreateSerializer,
         "cancel": BookingCancelSerializer,
         "lookup": GuestLookupSerializer,
@@ -405,3 +411,34 @@ class BookingViewSet(
     def availability(self, request):
         page = self.paginate_queryset(bookable_slots_for(request))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Days with bookable slots, for a calendar",
+        parameters=[BookableDaysQuerySerializer],
+        responses=BookableDaysSerializer,
+        description="The calendar days (in the business timezone) from `from` to "
+        "`to` that have bookable slots, each with how many; days without are "
+        "left out. At most 62 days per request; `service` and `staff` narrow "
+        "it as for the slot listing.",
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="availability/days",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def availability_days(self, request):
+        query = BookableDaysQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        days = availability_bookable_days(
+            first_day=query.validated_data["first_day"],
+            last_day=query.validated_data["last_day"],
+            service=query.validated_data.get("service"),
+            staff=query.validated_data.get("staff"),
+        )
+        return Response(
+            BookableDaysSerializer(
+                {"timezone": settings.BOOKING_TIMEZONE, "days": days}
+            ).data
+        )

@@ -5,6 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+import phonenumbers
 from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "apps.services",
     "apps.staff",
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
     "apps.bookings",
     "apps.payments",
     "apps.notifications",
+    "apps.frontend",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +178,21 @@ BANK_STATEMENT_MAX_BYTES = env_int(
     "BANK_STATEMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
 )
 BANK_STATEMENT_CSV_MAPPING = env("BANK_STATEMENT_CSV_MAPPING", "")
+
+# The guest booking page at `/` (off for a business with its own frontend).
+BOOKING_GUEST_PAGE = env_bool("BOOKING_GUEST_PAGE", True)
+BOOKING_BUSINESS_NAME = env("BOOKING_BUSINESS_NAME", "Doceamor")
+BOOKING_WELCOME_TEXT = env(
+    "BOOKING_WELCOME_TEXT", "Choose a service and a time that suits you."
+)
+# Phone numbers typed without a country code are read in this region
+# (ISO 3166 code), then stored in E.164.
+BOOKING_PHONE_REGION = env("BOOKING_PHONE_REGION", "PT").upper()
+if BOOKING_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        f"BOOKING_PHONE_REGION {BOOKING_PHONE_REGION!r} is not a region code "
+        "phonenumbers knows (ISO 3166, e.g. PT, ES, GB)."
+    )
 
 # Guests: limits that keep one person or script from hoarding slots.
 BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 0, minimum=0)
@@ -333,6 +351,10 @@ SPECTACULAR_SETTINGS = {
     # validator and client generator reads the same way.
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from the project's own static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -133,6 +133,7 @@ def test_operations_anyone_may_call_say_so():
         "bookings_lookup_cancel",
         "bookings_lookup_reschedule",
         "bookings_availability",
+        "bookings_availability_days",
         "services_list",
         "services_retrieve",
         "staff_list",

@@ -95,3 +95,32 @@ def test_an_error_never_shows_a_stack_trace(client, monkeypatch):
     }
     assert b"secret internals" not in response.content
     assert b"Traceback" not in response.content
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("BOOKING_PHONE_REGION", "XX", "is not a region code"),
+        ("BOOKING_GUEST_PAGE", "maybe", "must be a boolean"),
+    ],
+)
+def test_bad_guest_settings_stop_the_start(name, value, message):
+    result = manage("check", env={name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(("value", "status"), [("0", "404"), ("1", "200")])
+def test_the_guest_page_setting_turns_it_off(value, status):
+    code = (
+        "from django.test import Client; "
+        "print(Client(HTTP_HOST='localhost').get('/').status_code)"
+    )
+    result = manage(
+        "shell",
+        "-c",
+        code,
+        env={"BOOKING_GUEST_PAGE": value},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == status

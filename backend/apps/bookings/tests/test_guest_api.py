@@ -53,8 +53,17 @@ def more_slots(staff_member, count):
         {"email": "JOANA@example.com "},
         {"phone": "351-912-345-678"},
         {"email": "wrong@example.com", "phone": "+351 912 345 678"},
+        # E.164 is compared: a national number is read in BOOKING_PHONE_REGION.
+        {"phone": "912 345 678"},
+        {"phone": "00351 912345678"},
     ],
-    ids=["email-any-case", "phone-any-format", "either-matches"],
+    ids=[
+        "email-any-case",
+        "phone-any-format",
+        "either-matches",
+        "phone-national",
+        "phone-00-prefix",
+    ],
 )
 def test_lookup_by_reference_and_contact(api_client, guest_booking, service, proof):
     response = api_client.post(
@@ -195,7 +204,12 @@ def test_one_contact_holds_at_most_two_unpaid_bookings(
         "customer_email": "other@example.com",
         "customer_phone": "(351) 912-345-678",
     }
-    for payload in (same_email, same_phone):
+    same_phone_national = {
+        **same_phone,
+        "customer_email": "third@example.com",
+        "customer_phone": "912 345 678",
+    }
+    for payload in (same_email, same_phone, same_phone_national):
         response = book(api_client, payload)
         assert response.status_code == 409
         assert response.json()["code"] == "too_many_unpaid_bookings"

@@ -16,25 +16,45 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    "phone",
+    ("phone", "e164"),
     [
-        "+351 912 345 678",
-        "912345678",
-        "(21) 555-0100",
-        "+1.415.555.0100",
-        " 2125550100 ",
+        ("+351 912 345 678", "+351912345678"),
+        ("912345678", "+351912345678"),  # national: read in BOOKING_PHONE_REGION
+        ("00351 912 345 678", "+351912345678"),
+        ("(21) 555-0100", "+351215550100"),
+        ("+1.415.555.0100", "+14155550100"),
+        (" +44 20 7946 0958 ", "+442079460958"),
     ],
 )
-def test_phone_numbers_people_type_are_accepted(guest_payload, phone):
+def test_phone_numbers_people_type_are_accepted_in_e164(guest_payload, phone, e164):
     serializer = BookingCreateSerializer(
         data={**guest_payload, "customer_phone": phone}
     )
     assert serializer.is_valid(), serializer.errors
-    assert serializer.validated_data["customer_phone"] == phone.strip()
+    assert serializer.validated_data["customer_phone"] == e164
+
+
+@override_settings(BOOKING_PHONE_REGION="US")
+def test_national_numbers_are_read_in_the_configured_region(guest_payload):
+    serializer = BookingCreateSerializer(
+        data={**guest_payload, "customer_phone": "(212) 555-0100"}
+    )
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data["customer_phone"] == "+12125550100"
 
 
 @pytest.mark.parametrize(
-    "phone", ["", "123456", "1234567890123456", "call me", "+351 912 abc 678", "++351"]
+    "phone",
+    [
+        "",
+        "123456",
+        "1234567890123456",
+        "call me",
+        "+351 912 abc 678",
+        "++351",
+        "2125550100",  # a US number without +1 is not a Portuguese one
+        "+351 12 345",
+    ],
 )
 def test_bad_phone_numbers_are_field_errors(guest_payload, phone):
     serializer = BookingCreateSerializer(

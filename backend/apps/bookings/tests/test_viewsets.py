@@ -37,7 +37,10 @@ def test_guest_creates_a_booking_with_the_required_fields(api_client, guest_payl
     assert response.status_code == 201, response.content
     data = response.json()
     booking = Booking.objects.get(pk=data["id"])
-    assert booking.customer_phone == guest_payload["customer_phone"]
+    # Typed as "+351 912 345 678": stored in E.164, shown internationally.
+    assert booking.customer_phone == "+351912345678"
+    assert booking.customer_phone_digits == "351912345678"
+    assert data["customer_phone"] == "+351 912 345 678"
     assert booking.notes == "First visit"
     assert booking.status == Status.AWAITING_PAYMENT
     assert booking.availability.is_booked
@@ -209,7 +212,7 @@ def test_patch_edits_contact_fields(staff_client, booking):
     )
     assert response.status_code == 200, response.content
     booking.refresh_from_db()
-    assert booking.customer_phone == "+44 20 7946 0000"
+    assert booking.customer_phone == "+442079460000"  # stored in E.164
     assert booking.notes == "Prefers mornings"
 
 

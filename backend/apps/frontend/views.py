@@ -1,0 +1,50 @@
+"""The guest booking page and the API docs, all served from the project itself."""
+
+from csp.decorators import csp_update
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_safe
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
+
+
+@require_safe
+def guest_page(request, view="book"):
+    """The reference guest booking page, built only on the public API.
+
+    Its settings reach the script through data attributes, so the page needs
+    no inline script (it runs under `script-src 'self'`).
+    """
+    if not settings.BOOKING_GUEST_PAGE:
+        raise Http404("The guest page is turned off.")
+    return render(
+        request,
+        "frontend/guest_page.html",
+        {
+            "business_name": settings.BOOKING_BUSINESS_NAME,
+            "welcome_text": settings.BOOKING_WELCOME_TEXT,
+            "timezone": settings.BOOKING_TIMEZONE,
+            "currency": settings.BOOKING_CURRENCY,
+            "phone_region": settings.BOOKING_PHONE_REGION,
+            "initial_view": view,
+        },
+    )
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI from drf-spectacular-sidecar; its setup script is a URL too."""
+
+    template_name = "frontend/swagger_ui.html"
+
+
+@method_decorator(csp_update({"worker-src": ["'self'", "blob:"]}), name="dispatch")
+class ApiRedocView(SpectacularRedocView):
+    """ReDoc from drf-spectacular-sidecar, without the web fonts it would fetch.
+
+    ReDoc builds its search index in a worker it starts from a blob: URL, so
+    this page alone allows `worker-src blob:`. Its bundle also shows a Redocly
+    logo from cdn.redoc.ly, which the policy's `img-src 'self'` blocks.
+    """
+
+    template_name = "frontend/redoc.html"
