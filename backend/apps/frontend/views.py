@@ -44,7 +44,8 @@ class ApiRedocView(SpectacularRedocView):
 
     ReDoc builds its search index in a worker it starts from a blob: URL, so
     this page alone allows `worker-src blob:`. Its bundle also shows a Redocly
-    logo from cdn.redoc.ly, which the policy's `img-src 'self'` blocks.
+    logo from cdn.redoc.ly; a small script loaded first never lets an image
+    source point at another origin, so the page requests nothing from one.
     """
 
     template_name = "frontend/redoc.html"

@@ -6,10 +6,21 @@ from apps.bookings.tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ANONYMOUS_PAGES = ["/admin/login/", "/api-auth/login/", "/api/services/"]
+ANONYMOUS_PAGES = [
+    "/",
+    "/admin/login/",
+    "/api-auth/login/",
+    "/api/",
+    "/api/services/",
+    "/api/docs/",
+    "/api/redoc/",
+]
 STAFF_PAGES = [
     "/admin/",
     "/admin/bookings/booking/",
+    "/admin/bookings/booking/desk/",
+    "/admin/payments/bankstatementimport/import/",
+    "/admin/notifications/notification/",
     "/admin/availability/availability/add/",
     "/admin/availability/availability/generate/",
     "/api/",
