@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from apps.availability.tests.factories import AvailabilityFactory
+from apps.bookings import services
 from apps.bookings.models import Booking
 from apps.bookings.tests.factories import unpaid_booking
 from apps.services.tests.factories import ServiceFactory
@@ -512,3 +513,26 @@ def test_reschedule_to_a_slot_taken_meanwhile_says_so_and_refreshes(
     assert page.locator("#re-confirm").is_hidden()
     booking.refresh_from_db()
     assert booking.availability_id == salon["slots"][("Rita Lopes", 15)].pk
+
+
+def test_reschedule_after_the_notice_period_says_to_call(
+    live_server, new_page, salon, staff_user, settings
+):
+    # A confirmed booking three days ahead, with a notice period of a week.
+    settings.BOOKING_GUEST_CANCEL_NOTICE_HOURS = 24 * 7
+    old_slot = salon["slots"][("Rita Lopes", 15)]
+    booking = unpaid_booking(
+        salon["service"], old_slot, customer_email="rui@example.com"
+    )
+    services.booking_verify_payment(booking=booking, actor=staff_user)
+    page = new_page()
+    find_booking(page, live_server, booking, "rui@example.com")
+    assert "Confirmed" in page.inner_text("#manage-details")
+    open_reschedule_day(page, salon["day"])
+    page.locator("#re-slots").get_by_role("button", name="11:00 with Ana Sousa").click()
+    page.click("#re-confirm-button")
+    page.wait_for_selector("#manage-messages .notice-error")
+    assert "too late to change the time online" in page.inner_text("#manage-messages")
+    assert page.locator("#reschedule").is_hidden()
+    booking.refresh_from_db()
+    assert booking.availability_id == old_slot.pk
