@@ -228,10 +228,17 @@ class GuestRescheduleSerializer(GuestLookupSerializer):
 class GuestBookingSerializer(BookingSerializer):
     """What a guest sees of their own booking."""
 
+    service = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        help_text="The booked service's id: list slots to move the booking to "
+        "with `GET /api/bookings/availability/?service=<id>`.",
+    )
+
     class Meta(BookingSerializer.Meta):
         fields = [
             "reference",
             "status",
+            "service",
             "service_name",
             "staff_name",
             "start_time",

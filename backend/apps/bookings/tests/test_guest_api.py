@@ -74,6 +74,7 @@ def test_lookup_by_reference_and_contact(api_client, guest_booking, service, pro
     data = response.json()
     assert data["reference"] == guest_booking.reference
     assert data["status"] == "awaiting_payment"
+    assert data["service"] == service.id
     assert data["service_name"] == service.name
     assert data["amount_due"] == str(service.price)
     assert data["payment_instructions"]["reference"] == guest_booking.reference

@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from apps.availability.tests.factories import AvailabilityFactory
+from apps.bookings import services
 from apps.bookings.models import Booking
 from apps.bookings.tests.factories import unpaid_booking
 from apps.services.tests.factories import ServiceFactory
@@ -415,3 +416,123 @@ def test_too_many_requests_waits_for_retry_after(live_server, new_page, salon):
     page.wait_for_selector("#countdown")
     assert len(answers) == 2
     assert Booking.objects.count() == 1
+
+
+def find_booking(page, live_server, booking, contact):
+    page.goto(f"{live_server.url}/booking/?reference={booking.reference}")
+    page.fill("#lookup-contact", contact)
+    page.click("#lookup-form button[type=submit]")
+    page.wait_for_selector("#manage-result:not([hidden])")
+
+
+def open_reschedule_day(page, day):
+    """In "Manage my booking": open the picker and choose the day."""
+    page.get_by_role("button", name="Change the time").click()
+    page.wait_for_selector("#reschedule:not([hidden])")
+    selector = f"#re-month-body button[data-date='{day.isoformat()}']"
+    for _ in range(3):
+        page.wait_for_selector("#re-calendar[aria-busy='false']")
+        if page.locator(f"{selector}:not([disabled])").count():
+            break
+        page.click("#re-next-month")
+    page.click(selector)
+    page.wait_for_selector("#re-slots button.slot")
+
+
+def test_manage_my_booking_reschedules_to_another_time(
+    live_server, new_page, salon, screenshots
+):
+    old_slot = salon["slots"][("Rita Lopes", 15)]
+    new_slot = salon["slots"][("Ana Sousa", 11)]
+    booking = unpaid_booking(
+        salon["service"], old_slot, customer_email="rui@example.com"
+    )
+    page = new_page()
+    find_booking(page, live_server, booking, "rui@example.com")
+    assert "15:00" in page.inner_text("#manage-details")
+
+    open_reschedule_day(page, salon["day"])
+    # The booking's own slot is not offered; the others are.
+    slots = page.locator("#re-slots")
+    assert slots.get_by_role("button", name="15:00 with Rita Lopes").count() == 0
+    slots.get_by_role("button", name="11:00 with Ana Sousa").click()
+    page.wait_for_selector("#re-confirm:not([hidden])")
+    assert "Ana Sousa" in page.inner_text("#re-choice")
+    # The confirm button has the focus: Enter moves the booking.
+    assert page.evaluate("document.activeElement.id") == "re-confirm-button"
+    screenshots(page, "manage-reschedule")
+    page.keyboard.press("Enter")
+
+    page.wait_for_selector("#manage-messages .notice-success")
+    assert "moved" in page.inner_text("#manage-messages")
+    assert page.locator("#reschedule").is_hidden()
+    details = page.inner_text("#manage-details")
+    assert "11:00" in details and "Ana Sousa" in details and "15:00" not in details
+    assert booking.reference in details and "Awaiting payment" in details
+
+    booking.refresh_from_db()
+    old_slot.refresh_from_db()
+    new_slot.refresh_from_db()
+    assert booking.availability_id == new_slot.pk
+    assert booking.staff_id == new_slot.staff_id
+    assert booking.status == Booking.Status.AWAITING_PAYMENT
+    assert new_slot.is_booked and not old_slot.is_booked
+    assert Booking.objects.filter(availability=old_slot).count() == 0
+
+    # A fresh lookup shows the new time too.
+    find_booking(page, live_server, booking, "rui@example.com")
+    assert "11:00" in page.inner_text("#manage-details")
+
+
+def test_reschedule_to_a_slot_taken_meanwhile_says_so_and_refreshes(
+    live_server, new_page, salon
+):
+    booking = unpaid_booking(
+        salon["service"],
+        salon["slots"][("Rita Lopes", 15)],
+        customer_email="rui@example.com",
+    )
+    page = new_page()
+    find_booking(page, live_server, booking, "rui@example.com")
+    open_reschedule_day(page, salon["day"])
+    page.locator("#re-slots").get_by_role("button", name="10:00 with Ana Sousa").click()
+    page.wait_for_selector("#re-confirm:not([hidden])")
+    # Someone else books that time before the guest confirms.
+    unpaid_booking(
+        salon["service"],
+        salon["slots"][("Ana Sousa", 10)],
+        customer_email="other@example.com",
+    )
+    page.click("#re-confirm-button")
+    page.wait_for_selector("#reschedule-messages .notice-error")
+    assert "someone has just booked" in page.inner_text("#reschedule-messages")
+    page.wait_for_selector("#re-slots button.slot")
+    slots = page.locator("#re-slots")
+    assert slots.get_by_role("button", name="10:00 with Ana Sousa").count() == 0
+    assert slots.get_by_role("button", name="11:00 with Ana Sousa").count() == 1
+    assert page.locator("#re-confirm").is_hidden()
+    booking.refresh_from_db()
+    assert booking.availability_id == salon["slots"][("Rita Lopes", 15)].pk
+
+
+def test_reschedule_after_the_notice_period_says_to_call(
+    live_server, new_page, salon, staff_user, settings
+):
+    # A confirmed booking three days ahead, with a notice period of a week.
+    settings.BOOKING_GUEST_CANCEL_NOTICE_HOURS = 24 * 7
+    old_slot = salon["slots"][("Rita Lopes", 15)]
+    booking = unpaid_booking(
+        salon["service"], old_slot, customer_email="rui@example.com"
+    )
+    services.booking_verify_payment(booking=booking, actor=staff_user)
+    page = new_page()
+    find_booking(page, live_server, booking, "rui@example.com")
+    assert "Confirmed" in page.inner_text("#manage-details")
+    open_reschedule_day(page, salon["day"])
+    page.locator("#re-slots").get_by_role("button", name="11:00 with Ana Sousa").click()
+    page.click("#re-confirm-button")
+    page.wait_for_selector("#manage-messages .notice-error")
+    assert "too late to change the time online" in page.inner_text("#manage-messages")
+    assert page.locator("#reschedule").is_hidden()
+    booking.refresh_from_db()
+    assert booking.availability_id == old_slot.pk

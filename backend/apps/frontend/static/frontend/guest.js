@@ -363,13 +363,20 @@
     renderMonth(false);
   }
 
-  function renderMonth(loading) {
-    const { year, month } = state.month;
+  function renderMonth(loading) { drawMonth("", state, loading); }
+
+  /*
+   * A month calendar into the elements `<prefix>month-title`, `<prefix>month-body`
+   * and so on: "" for booking, "re-" for rescheduling. `view` holds month,
+   * days (iso day -> count) and the chosen day.
+   */
+  function drawMonth(prefix, view, loading) {
+    const { year, month } = view.month;
     const today = todayInZone();
     const title = monthFormat.format(new Date(Date.UTC(year, month - 1, 1)));
-    $("month-title").textContent = title.charAt(0).toUpperCase() + title.slice(1);
-    $("prev-month").disabled = year * 12 + month <= Number(today.slice(0, 4)) * 12 + Number(today.slice(5, 7));
-    const weekdays = $("weekday-row");
+    $(prefix + "month-title").textContent = title.charAt(0).toUpperCase() + title.slice(1);
+    $(prefix + "prev-month").disabled = year * 12 + month <= Number(today.slice(0, 4)) * 12 + Number(today.slice(5, 7));
+    const weekdays = $(prefix + "weekday-row");
     if (!weekdays.children.length) {
       // 2024-01-01 was a Monday: the week starts on Monday.
       for (let index = 0; index < 7; index += 1) {
@@ -382,7 +389,7 @@
         ]));
       }
     }
-    const body = $("month-body");
+    const body = $(prefix + "month-body");
     body.replaceChildren();
     const leading = (new Date(Date.UTC(year, month - 1, 1)).getUTCDay() + 6) % 7;
     const total = daysInMonth(year, month);
@@ -390,19 +397,19 @@
     for (let index = 0; index < leading; index += 1) row.append(el("td"));
     for (let day = 1; day <= total; day += 1) {
       const iso = isoDay(year, month, day);
-      const count = loading ? 0 : state.days.get(iso) || 0;
+      const count = loading ? 0 : view.days.get(iso) || 0;
       const free = count > 0 && iso >= today;
       const label = dayFormat.format(utcDate(iso)) + ", "
         + (free ? (count === 1 ? t("day_free_one") : t("day_free", { n: count })) : t("day_none"));
       const classes = ["day"];
       if (free) classes.push("day-free");
       if (iso === today) classes.push("day-today");
-      if (iso === state.day) classes.push("day-selected");
+      if (iso === view.day) classes.push("day-selected");
       row.append(el("td", {}, [
         el("button", {
           type: "button", className: classes.join(" "), "data-date": iso,
           disabled: !free, "aria-label": label,
-          "aria-pressed": free ? String(iso === state.day) : null,
+          "aria-pressed": free ? String(iso === view.day) : null,
           "aria-current": iso === today ? "date" : null,
         }, [el("span", { text: String(day) })]),
       ]));
@@ -415,8 +422,8 @@
       while (row.children.length < 7) row.append(el("td"));
       body.append(row);
     }
-    $("calendar").setAttribute("aria-busy", String(loading));
-    show($("month-empty"), !loading && !Array.from(state.days.keys()).some(function (day) {
+    $(prefix + "calendar").setAttribute("aria-busy", String(loading));
+    show($(prefix + "month-empty"), !loading && !Array.from(view.days.keys()).some(function (day) {
       return day >= today;
     }));
   }
@@ -462,32 +469,35 @@
     renderSlots();
   }
 
-  function renderSlots() {
-    const container = $("slots");
+  function renderSlots() { drawSlots("", state, 3); }
+
+  /* The free times of the chosen day, by staff member, as in drawMonth. */
+  function drawSlots(prefix, view, level) {
+    const container = $(prefix + "slots");
     container.replaceChildren();
-    if (!state.day) return;
-    container.append(el("h3", {
-      id: "slots-title", text: t("slots_for", { day: dayFormat.format(utcDate(state.day)) }),
+    if (!view.day) return;
+    container.append(el("h" + level, {
+      id: prefix + "slots-title", text: t("slots_for", { day: dayFormat.format(utcDate(view.day)) }),
     }));
-    if (!state.slots.length) {
+    if (!view.slots.length) {
       container.append(el("p", { className: "muted", text: t("no_slots") }));
       return;
     }
     const groups = new Map();
-    for (const slot of state.slots) {
+    for (const slot of view.slots) {
       if (!groups.has(slot.staff)) groups.set(slot.staff, { name: slot.staff_name, slots: [] });
       groups.get(slot.staff).slots.push(slot);
     }
     for (const [staffId, group] of groups) {
-      const headingId = "staff-" + staffId + "-slots";
+      const headingId = prefix + "staff-" + staffId + "-slots";
       container.append(el("div", { className: "staff-group" }, [
-        el("h4", { id: headingId, text: group.name }),
+        el("h" + (level + 1), { id: headingId, text: group.name }),
         el("ul", { className: "slot-list", "aria-labelledby": headingId }, group.slots.map(function (slot) {
           const time = timeFormat.format(new Date(slot.start_time));
           return el("li", {}, [el("button", {
             type: "button", className: "slot", "data-slot": String(slot.id),
             "aria-label": t("slot_label", { time: time, staff: group.name }),
-            "aria-pressed": String(state.slot !== null && state.slot.id === slot.id),
+            "aria-pressed": String(Boolean(view.slot) && view.slot.id === slot.id),
           }, [time])]);
         })),
       ]));
@@ -805,6 +815,7 @@
 
   function renderManaged(booking) {
     stopCountdown();
+    closeReschedule();
     message("manage-messages", "info", "");
     const details = $("manage-details");
     const statusFact = fact(t("status"), el("span", {
@@ -822,15 +833,22 @@
   function renderManageActions(booking) {
     const actions = $("manage-actions");
     actions.replaceChildren();
-    const cancellable = (booking.status === "awaiting_payment" || booking.status === "confirmed")
+    // The server enforces the notice period; the page offers what may be allowed.
+    const changeable = (booking.status === "awaiting_payment" || booking.status === "confirmed")
       && Date.parse(booking.start_time) > serverNow();
-    if (!cancellable) return;
+    if (!changeable) return;
+    const move = el("button", {
+      type: "button", className: "button", id: "reschedule-button", text: t("reschedule_booking"),
+      "aria-expanded": "false", "aria-controls": "reschedule",
+    });
+    move.addEventListener("click", function () { openReschedule(booking); });
     const cancel = el("button", { type: "button", className: "button danger", text: t("cancel_booking") });
     cancel.addEventListener("click", function () { confirmCancel(booking); });
-    actions.append(cancel);
+    actions.append(el("div", { className: "button-row" }, [move, cancel]));
   }
 
   function confirmCancel(booking) {
+    closeReschedule();
     const actions = $("manage-actions");
     const question = el("p", { id: "cancel-question", className: "cancel-question", text: t("cancel_confirm", { when: formatWhen(booking.start_time) }) });
     const yes = el("button", { type: "button", className: "button danger", text: t("cancel_yes"), "aria-describedby": "cancel-question" });
@@ -855,6 +873,177 @@
     renderManaged(response.data);
     message("manage-messages", "success", t("cancelled_done"));
     focusHeading($("manage-result"));
+  }
+
+  /* ---------- reschedule from "manage my booking" ---------- */
+
+  const re = {
+    booking: null,
+    month: null, // {year, month}
+    days: new Map(),
+    day: null,
+    slots: [],
+    slot: null,
+  };
+
+  function reMessage(kind, text) { message("reschedule-messages", kind, text); }
+
+  function openReschedule(booking) {
+    re.booking = booking;
+    re.day = null;
+    re.slot = null;
+    re.slots = [];
+    re.days = new Map();
+    const today = todayInZone();
+    re.month = { year: Number(today.slice(0, 4)), month: Number(today.slice(5, 7)) };
+    $("re-slots").replaceChildren();
+    show($("re-confirm"), false);
+    reMessage("info", "");
+    message("manage-messages", "info", "");
+    const button = $("reschedule-button");
+    if (button) button.setAttribute("aria-expanded", "true");
+    show($("reschedule"), true);
+    const heading = $("reschedule-title");
+    heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: true });
+    $("reschedule").scrollIntoView({ behavior: "smooth", block: "start" });
+    loadReMonth();
+  }
+
+  function closeReschedule() {
+    re.booking = null;
+    show($("reschedule"), false);
+    const button = $("reschedule-button");
+    if (button) button.setAttribute("aria-expanded", "false");
+  }
+
+  async function loadReMonth() {
+    if (!re.booking) return;
+    const { year, month } = re.month;
+    const params = new URLSearchParams({
+      service: re.booking.service,
+      from: isoDay(year, month, 1),
+      to: isoDay(year, month, daysInMonth(year, month)),
+    });
+    drawMonth("re-", re, true);
+    const response = await api("GET", "bookings/availability/days/?" + params, {
+      onWait: function (text) { reMessage("info", text); },
+    }).catch(function (error) { return error; });
+    if (response instanceof Error || response.status !== 200) {
+      reMessage("error", errorText(response));
+      return;
+    }
+    if (!re.booking || re.month.year !== year || re.month.month !== month) return;
+    re.days = new Map(response.data.days.map(function (day) { return [day.date, day.count]; }));
+    drawMonth("re-", re, false);
+  }
+
+  function changeReMonth(delta) {
+    let { year, month } = re.month;
+    month += delta;
+    if (month < 1) { month = 12; year -= 1; }
+    if (month > 12) { month = 1; year += 1; }
+    re.month = { year: year, month: month };
+    re.days = new Map();
+    reMessage("info", "");
+    loadReMonth();
+  }
+
+  async function chooseReDay(iso) {
+    re.day = iso;
+    re.slot = null;
+    show($("re-confirm"), false);
+    drawMonth("re-", re, false);
+    await loadReSlots();
+  }
+
+  async function loadReSlots() {
+    if (!re.booking || !re.day) return;
+    const container = $("re-slots");
+    const params = new URLSearchParams({
+      service: re.booking.service, date: re.day, page_size: "100",
+    });
+    container.setAttribute("aria-busy", "true");
+    let slots;
+    try {
+      slots = await apiList("bookings/availability/?" + params, function (text) {
+        reMessage("info", text);
+      });
+    } catch (error) {
+      container.setAttribute("aria-busy", "false");
+      reMessage("error", errorText(error));
+      return;
+    }
+    re.slots = slots;
+    container.setAttribute("aria-busy", "false");
+    drawSlots("re-", re, 4);
+  }
+
+  function chooseReSlot(slotId) {
+    re.slot = re.slots.find(function (slot) { return slot.id === slotId; });
+    if (!re.slot) return;
+    drawSlots("re-", re, 4);
+    $("re-choice").textContent = t("reschedule_to", {
+      when: formatWhen(re.slot.start_time), staff: re.slot.staff_name,
+    });
+    reMessage("info", "");
+    show($("re-confirm"), true);
+    $("re-confirm-button").focus();
+  }
+
+  async function submitReschedule() {
+    if (!re.booking || !re.slot) return;
+    const button = $("re-confirm-button");
+    button.disabled = true;
+    button.textContent = t("rescheduling");
+    let response;
+    try {
+      response = await api("POST", "bookings/lookup/reschedule/", {
+        body: Object.assign({}, proof, { availability: re.slot.id }),
+        onWait: function (text) { reMessage("info", text); },
+      });
+    } catch (error) {
+      response = error;
+    } finally {
+      button.disabled = false;
+      button.textContent = t("reschedule_yes");
+    }
+    if (response instanceof NetworkError) {
+      reMessage("error", t("offline"));
+      return;
+    }
+    if (response.status === 200) {
+      renderManaged(response.data);
+      message("manage-messages", "success", t("rescheduled_done", {
+        when: formatWhen(response.data.start_time),
+      }));
+      focusHeading($("manage-result"));
+      return;
+    }
+    const errors = (response.data && response.data.errors) || {};
+    if ((response.status === 409 && response.code === "slot_unavailable")
+      || (response.status === 400 && errors.availability)) {
+      // Taken meanwhile (or no longer fits): show the times still free.
+      re.slot = null;
+      re.slots = [];
+      $("re-slots").replaceChildren();
+      show($("re-confirm"), false);
+      reMessage("error", response.status === 409 ? errorText(response) : t("error_slot_unavailable"));
+      await Promise.all([loadReMonth(), loadReSlots()]);
+      const heading = $("re-slots-title") || $("reschedule-title");
+      heading.setAttribute("tabindex", "-1");
+      heading.focus({ preventScroll: true });
+      return;
+    }
+    if (response.status === 409) {
+      // Too late (notice passed, started) or no longer changeable: say so
+      // where the booking is shown, and close the picker.
+      closeReschedule();
+      message("manage-messages", "error", errorText(response));
+      focusHeading($("manage-result"));
+      return;
+    }
+    reMessage("error", errorText(response));
   }
 
   /* ---------- start ---------- */
@@ -885,6 +1074,22 @@
     $("booking-form").addEventListener("submit", submitBooking);
     $("book-another").addEventListener("click", bookAnother);
     $("lookup-form").addEventListener("submit", submitLookup);
+    $("re-prev-month").addEventListener("click", function () { changeReMonth(-1); });
+    $("re-next-month").addEventListener("click", function () { changeReMonth(1); });
+    $("re-month-body").addEventListener("click", function (event) {
+      const button = event.target.closest("button[data-date]");
+      if (button && !button.disabled) chooseReDay(button.dataset.date);
+    });
+    $("re-slots").addEventListener("click", function (event) {
+      const button = event.target.closest("button[data-slot]");
+      if (button) chooseReSlot(Number(button.dataset.slot));
+    });
+    $("re-confirm-button").addEventListener("click", submitReschedule);
+    $("re-keep").addEventListener("click", function () {
+      closeReschedule();
+      const button = $("reschedule-button");
+      if (button) button.focus();
+    });
   }
 
   function start() {
