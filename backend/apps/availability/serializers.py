@@ -40,8 +40,8 @@ class BookableSlotSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BookableSlotQuerySerializer(serializers.Serializer):
-    """Query parameters of the bookable-slot listings."""
+class BookableQuerySerializer(serializers.Serializer):
+    """The service and staff filters every bookable-slot query shares."""
 
     service = serializers.PrimaryKeyRelatedField(
         queryset=Service.objects.all(),
@@ -51,6 +51,11 @@ class BookableSlotQuerySerializer(serializers.Serializer):
     staff = serializers.PrimaryKeyRelatedField(
         queryset=Staff.objects.all(), required=False
     )
+
+
+class BookableSlotQuerySerializer(BookableQuerySerializer):
+    """Query parameters of the bookable-slot listings."""
+
     date = serializers.DateField(
         required=False,
         validators=[validate_allowed_date],
@@ -61,24 +66,18 @@ class BookableSlotQuerySerializer(serializers.Serializer):
 BOOKABLE_DAYS_MAX_RANGE = 62
 
 
-class BookableDaysQuerySerializer(serializers.Serializer):
+class BookableDaysQuerySerializer(BookableQuerySerializer):
     """Query parameters of the days-with-free-slots calendar."""
 
-    service = serializers.PrimaryKeyRelatedField(
-        queryset=Service.objects.all(),
-        required=False,
-        help_text="Only slots whose staff offers this service, long enough for it.",
-    )
-    staff = serializers.PrimaryKeyRelatedField(
-        queryset=Staff.objects.all(), required=False
-    )
     # `from` is a Python keyword, hence the source names.
     first_day = serializers.DateField(
-        help_text="First calendar day (YYYY-MM-DD) in the business timezone."
+        validators=[validate_allowed_date],
+        help_text="First calendar day (YYYY-MM-DD) in the business timezone.",
     )
     last_day = serializers.DateField(
+        validators=[validate_allowed_date],
         help_text="Last calendar day (YYYY-MM-DD), included; at most "
-        f"{BOOKABLE_DAYS_MAX_RANGE} days from `from`."
+        f"{BOOKABLE_DAYS_MAX_RANGE} days from `from`.",
     )
 
     def get_fields(self):

@@ -53,11 +53,13 @@ def test_json_nested_past_the_limit_is_refused_and_within_it_is_not(
         "/api/availability/?date=9999-12-31",
         "/api/bookings/availability/?date=9999-12-31",
         "/api/availability/?date=0001-01-01",
+        "/api/bookings/availability/days/?from=9999-12-30&to=9999-12-31",
+        "/api/bookings/availability/days/?from=0001-01-01&to=0001-01-02",
     ],
 )
 def test_dates_outside_the_calendar_are_field_errors(api_client, url):
     body = assert_error(api_client.get(url), 400, "invalid")
-    assert "date" in body["errors"]
+    assert {"date", "from", "to"} & set(body["errors"])
 
 
 def test_staff_date_filters_refuse_far_dates(staff_client):
