@@ -1,11 +1,10 @@
 """Benchmark 3: the public slot listing over a million slots against its raw SQL."""
 
 import os
-import sys
 import time
 from datetime import timedelta
 
-from harness import LISTING_SLOTS, PROJECT_DIR, future, latency_summary
+from harness import LISTING_SLOTS, django_in_process, future, latency_summary
 
 
 def bench_listing(api, db, django_ready):
@@ -81,11 +80,7 @@ class DjangoInProcess:
 
     def __init__(self, database_url):
         os.environ["DATABASE_URL"] = database_url
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-        sys.path.insert(0, str(PROJECT_DIR / "backend"))
-        import django
-
-        django.setup()
+        django_in_process()
 
     def count_queries(self, path):
         from django.db import connection

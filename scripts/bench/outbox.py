@@ -26,9 +26,8 @@ import time
 from collections import Counter
 from datetime import timedelta
 from email import message_from_bytes
-from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from harness import PROJECT_DIR, django_in_process, guest_phone
 
 
 def free_port() -> int:
@@ -52,14 +51,7 @@ def main():
     parser.add_argument("--messages", type=int, default=2000)
     options = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-    os.environ.setdefault("DJANGO_DEBUG", "0")
-    os.environ.setdefault("BOOKING_LOG_LEVEL", "ERROR")
-    os.environ.setdefault("BOOKING_CREATE_THROTTLE_RATE", "100000000/min")
-    sys.path.insert(0, str(PROJECT_DIR / "backend"))
-    import django
-
-    django.setup()
+    django_in_process(BOOKING_LOG_LEVEL="ERROR")
     from aiosmtpd.controller import Controller
     from django.conf import settings
     from django.test import Client
@@ -119,7 +111,7 @@ def main():
                 "availability": slots[booked],
                 "customer_name": "Outbox",
                 "customer_email": f"outbox{run}-{booked}@bench.example",
-                "customer_phone": f"{run % 10**6}{booked:05d}",
+                "customer_phone": guest_phone(run * 100_000 + booked),
             },
             content_type="application/json",
         )

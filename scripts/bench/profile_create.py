@@ -12,14 +12,11 @@ network.
 import argparse
 import cProfile
 import io
-import os
 import pstats
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from harness import django_in_process, guest_phone
 
 
 def main():
@@ -28,15 +25,7 @@ def main():
     parser.add_argument("--top", type=int, default=30)
     options = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-    os.environ.setdefault("DJANGO_DEBUG", "0")
-    os.environ.setdefault("BOOKING_LOG_LEVEL", "WARNING")
-    os.environ.setdefault("BOOKING_CREATE_THROTTLE_RATE", "100000000/min")
-    os.environ.setdefault("BOOKING_MAX_UNPAID_PER_CLIENT", "100000000")
-    sys.path.insert(0, str(PROJECT_DIR / "backend"))
-    import django
-
-    django.setup()
+    django_in_process(BOOKING_LOG_LEVEL="WARNING")
     from django.conf import settings
     from django.db import connection
     from django.test import Client
@@ -74,7 +63,7 @@ def main():
                 "availability": slots[index],
                 "customer_name": "Profile",
                 "customer_email": f"profile{run}-{index}@bench.example",
-                "customer_phone": f"{run % 10**6}{index:05d}",
+                "customer_phone": guest_phone(run * 100_000 + index),
             },
             content_type="application/json",
         )
