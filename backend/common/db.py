@@ -8,35 +8,73 @@ references, which a plain `FOR UPDATE` would block. On SQLite the locks are
 no-ops, and the IMMEDIATE transactions serialise writers instead.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
-from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
 from common.exceptions import LockTimeout
 
 _LOCK_NOT_AVAILABLE = "55P03"
+_ATTEMPTS = 3
+
+T = TypeVar("T")
+
+
+class ClashingInsert(Exception):
+    """An insert clashed with a unique row; the database aborted the transaction.
+
+    A random booking reference drawn twice, or an idempotency key another
+    request stored after this one looked: `run_write_transaction` redoes the
+    transaction from the start, and the fresh attempt avoids the clash. When
+    a fresh attempt would clash again, `answer` is the error to give instead,
+    raised once the transaction has rolled back.
+    """
+
+    def __init__(self, answer: Exception | None = None):
+        super().__init__()
+        self.answer = answer
 
 
 @contextmanager
 def write_transaction() -> Iterator[None]:
-    """`transaction.atomic()` whose lock waits are bounded on PostgreSQL.
+    """`transaction.atomic()` whose lock waits end in LockTimeout.
 
-    A request that cannot get its rows within BOOKING_LOCK_TIMEOUT_SECONDS
-    gets LockTimeout (503, retry shortly) instead of hanging a worker; the
-    transaction is rolled back whole either way.
+    On PostgreSQL every connection has `lock_timeout` set to
+    BOOKING_LOCK_TIMEOUT_SECONDS when it opens (settings: the database
+    OPTIONS), so this costs no statement of its own. A request that cannot
+    get its rows in time gets LockTimeout (503, retry shortly) instead of
+    hanging a worker; the transaction is rolled back whole either way.
     """
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT set_config('lock_timeout', %s, true)",
-                        [f"{settings.BOOKING_LOCK_TIMEOUT_SECONDS * 1000:.0f}ms"],
-                    )
             yield
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
             raise LockTimeout() from error
         raise
+
+
+def run_write_transaction(work: Callable[[], T]) -> T:
+    """Run `work()` in a write transaction, redone whole after a ClashingInsert.
+
+    Called inside another transaction, `work()` joins it without a savepoint
+    (no statements of its own), and its errors go to the caller: a caller
+    that handles a domain error and carries on (the idempotency layer stores
+    the refusal) relies on `work()` raising its domain errors before its
+    first write. A ClashingInsert goes up to the outermost
+    `run_write_transaction`, which redoes everything.
+    """
+    if connection.in_atomic_block:
+        return work()
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            with write_transaction():
+                return work()
+        except ClashingInsert as clash:
+            if clash.answer is not None:
+                raise clash.answer from clash.__cause__
+            if attempt == _ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover

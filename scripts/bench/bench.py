@@ -15,7 +15,9 @@ generator and database helpers they share (harness), and the report writer
 import argparse
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,41 @@ from race import bench_race
 from report import machine, write_report
 from throughput import bench_throughput
 
+# Issue 17's starting point: the code before it, measured by these scripts.
+BEFORE = Path(__file__).with_name("results-before-issue-17.json")
+
+
+def earlier(path):
+    if not path or not Path(path).exists():
+        return {}
+    return {"before": json.loads(Path(path).read_text())}
+
+
+def profile_create(env):
+    """Statements and in-process time per create, and the profile's top entries."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as output:
+        subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).with_name("profile_create.py")),
+                "--requests=200",
+                "--top=25",
+                "--sort=tottime",
+                f"--json={output.name}",
+            ],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        profile = json.loads(Path(output.name).read_text())
+    without, keyed = profile["without key"], profile["with key"]
+    return {
+        **profile,
+        # The issue 17 budget: 10 statements without a key, 12 with one.
+        "target": "<= 10 statements per create without a key, <= 12 with one",
+        "pass": without["statements"] <= 10 and keyed["statements"] <= 12,
+    }
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
@@ -37,28 +74,38 @@ def main():
     parser.add_argument("--json", dest="json_path")
     parser.add_argument("--report")
     parser.add_argument(
-        "--only", default="race,throughput,listing,expiry", help="comma-separated"
+        "--only",
+        default="race,create,throughput,listing,expiry",
+        help="comma-separated",
     )
     parser.add_argument(
         "--from-json", help="only regenerate --report from an earlier results file"
+    )
+    parser.add_argument(
+        "--before",
+        default=str(BEFORE),
+        help="results of an earlier run shown beside this one (its 'label' says "
+        "which code it measured)",
     )
     if "--from-json" in sys.argv:
         options, _ = parser.parse_known_args(
             [*sys.argv[1:], "--base-url=-", "--database-url=-", "--gunicorn-pid=0"]
         )
-        write_report(json.loads(Path(options.from_json).read_text()), options.report)
+        results = json.loads(Path(options.from_json).read_text())
+        write_report({**results, **earlier(options.before)}, options.report)
         return
     options = parser.parse_args()
     wanted = set(options.only.split(","))
     api, db = Api(options.base_url), Database(options.database_url)
     # The commands run with the server's settings (run_all.sh: prod, DEBUG off).
     command_env = {**os.environ, "DATABASE_URL": options.database_url}
-    results = {"machine": machine()}
+    results = {"machine": machine(), **earlier(options.before)}
     results["machine"]["postgresql"] = db.scalar("SHOW server_version")
     results["gunicorn_workers"] = len(gunicorn_worker_peak_rss(options.gunicorn_pid))
 
     steps = [
         ("race", lambda: bench_race(api, db)),
+        ("create", lambda: profile_create(command_env)),
         ("throughput", lambda: bench_throughput(api, db)),
         (
             "listing",
@@ -71,7 +118,11 @@ def main():
             continue
         started = time.perf_counter()
         results[name] = step()
-        summary = {k: v for k, v in results[name].items() if k != "explain_page_query"}
+        summary = {
+            k: v
+            for k, v in results[name].items()
+            if k not in ("explain_page_query", "profile_top")
+        }
         print(f"\n== {name} ({time.perf_counter() - started:.1f} s)")
         print(json.dumps(summary, indent=2))
         if name == "throughput":

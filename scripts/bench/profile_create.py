@@ -32,6 +32,9 @@ def main():
     parser.add_argument(
         "--show-sql", action="store_true", help="print the statements of one create"
     )
+    parser.add_argument(
+        "--sort", default="cumulative", help="pstats order: cumulative, tottime, ..."
+    )
     parser.add_argument("--json", help="write the figures to this file")
     options = parser.parse_args()
 
@@ -119,10 +122,12 @@ def main():
         book(keyed=True)
     profile.disable()
     report = io.StringIO()
-    pstats.Stats(profile, stream=report).sort_stats("cumulative").print_stats(
+    pstats.Stats(profile, stream=report).sort_stats(options.sort).print_stats(
         options.top
     )
     print(report.getvalue())
+    results["profile_top"] = report.getvalue().strip()
+    results["profile_sort"] = options.sort
     if options.json:
         with open(options.json, "w") as file:
             json.dump(results, file, indent=2)

@@ -69,13 +69,20 @@ def write_report(results, path):
             f"-booked | 200 x 201, 3800 x 409, 0 x 5xx, 0 doubles; naive >= 1 | "
             f"{verdict(race)} |"
         )
+    if "create" in results:
+        create = results["create"]
+        lines.append(
+            f"| 2. statements per create | without a key: "
+            f"{create['without key']['statements']}, with an Idempotency-Key: "
+            f"{create['with key']['statements']} | <= 10, <= 12 | {verdict(create)} |"
+        )
     if "throughput" in results:
         shares = ", ".join(
             f"{level['clients']}: {level['api_share_of_raw']:.0%}"
             for level in results["throughput"]["levels"]
         )
         lines.append(
-            f"| 2. throughput | API share of raw by clients: {shares} | >= 20% | "
+            f"| 2. throughput | API share of raw by clients: {shares} | >= 25% | "
             f"{verdict(results['throughput'])} |"
         )
     if "listing" in results:
@@ -112,6 +119,28 @@ def write_report(results, path):
             f"{race['naive_baseline']['bookings_for_200_slots']} bookings for 200 "
             f"slots, {race['naive_baseline']['slots_double_booked']} slots "
             "double-booked: the load really overlaps.",
+            "",
+        ]
+    lines += before_and_after(results)
+    if "create" in results:
+        create = results["create"]
+        lines += [
+            "### 2. Booking create, in-process",
+            "",
+            "`scripts/bench/profile_create.py` books through Django's test client "
+            "(the same middleware, view, serializers and domain layer as over "
+            "HTTP, without the network) on the benchmark database: "
+            f"{create['without key']['statements']} statements and "
+            f"{create['without key']['ms_per_create']} ms per create without an "
+            f"`Idempotency-Key`, {create['with key']['statements']} statements and "
+            f"{create['with key']['ms_per_create']} ms with one (the guest page "
+            "always sends one). `--show-sql` prints them. The profile of "
+            f"{create['requests']} keyed creates, by own time "
+            f"(`--sort {create['profile_sort']}`), top entries:",
+            "",
+            "```",
+            *create["profile_top"].splitlines(),
+            "```",
             "",
         ]
     if "throughput" in results:
@@ -200,6 +229,70 @@ def write_report(results, path):
         ]
     lines += analysis(results)
     Path(path).write_text("\n".join(lines) + "\n")
+
+
+def before_and_after(results):
+    """The figures of issue 17's before run (`--before`) beside this run's."""
+    before = results.get("before")
+    if not before:
+        return []
+
+    def create_figures(run):
+        create = run.get("create", {})
+        return [
+            create.get("without key", {}).get("statements", "-"),
+            create.get("with key", {}).get("statements", "-"),
+        ]
+
+    def rates(run):
+        levels = run.get("throughput", {}).get("levels", [])
+        return [
+            f"{level['api']['creates_per_second']} ({level['api_share_of_raw']:.0%})"
+            for level in levels
+        ] or ["-"] * 3
+
+    def listing(run):
+        section = run.get("listing", {})
+        return [
+            section.get("p50_ratio_above_http_floor", "-"),
+            len(section.get("statements", [])) or "-",
+        ]
+
+    rows = [
+        (
+            "statements per create, without / with a key",
+            " / ".join(map(str, create_figures(before))),
+            " / ".join(map(str, create_figures(results))),
+        )
+    ]
+    for index, clients in enumerate((8, 32, 64)):
+        rows.append(
+            (
+                f"creates/s at {clients} clients (share of raw)",
+                rates(before)[index] if index < len(rates(before)) else "-",
+                rates(results)[index] if index < len(rates(results)) else "-",
+            )
+        )
+    before_listing, after_listing = listing(before), listing(results)
+    rows += [
+        (
+            "slot listing, p50 x raw above the HTTP floor",
+            before_listing[0],
+            after_listing[0],
+        ),
+        ("slot listing, statements", before_listing[1], after_listing[1]),
+    ]
+    return [
+        "### Before and after issue 17",
+        "",
+        f"Before: {before['label']}, measured with the same scripts on this "
+        "machine. After: this run.",
+        "",
+        "| figure | before | after |",
+        "| --- | --- | --- |",
+        *(f"| {name} | {old} | {new} |" for name, old, new in rows),
+        "",
+    ]
 
 
 def analysis(results):

@@ -57,9 +57,9 @@ def bench_throughput(api, db):
         )
     return {
         "levels": levels,
-        "target": "API creates/s >= 20% of raw psycopg at each level",
+        "target": "API creates/s >= 25% of raw psycopg at each level",
         "pass": all(
-            level["api_share_of_raw"] >= 0.2 and level["api"]["non_201"] == 0
+            level["api_share_of_raw"] >= 0.25 and level["api"]["non_201"] == 0
             for level in levels
         ),
     }
@@ -67,7 +67,6 @@ def bench_throughput(api, db):
 
 RAW_REFERENCES = itertools.count()
 RAW_CREATE = [
-    "SELECT set_config('lock_timeout', '3000ms', true)",
     "SELECT a.is_booked, a.start_time, a.end_time, s.is_active"
     " FROM availability_availability a JOIN staff_staff s ON s.id = a.staff_id"
     " WHERE a.id = %(slot)s FOR NO KEY UPDATE OF a",
@@ -88,7 +87,11 @@ RAW_CREATE = [
 
 def raw_throughput(db, clients, per_client, slots, service_id):
     """The same lock, re-check, insert and update transaction, through psycopg."""
-    connections = [psycopg.connect(db.url) for _ in range(clients)]
+    # lock_timeout set per connection, as the app's own connections have it.
+    connections = [
+        psycopg.connect(db.url, options="-c lock_timeout=3000ms")
+        for _ in range(clients)
+    ]
     lock = threading.Lock()
 
     def client(index):
@@ -100,16 +103,15 @@ def raw_throughput(db, clients, per_client, slots, service_id):
                 ref = f"W{next(RAW_REFERENCES):07d}"
             started = time.perf_counter()
             with conn.transaction():
-                conn.execute(RAW_CREATE[0])
                 booked, _, _, active = conn.execute(
-                    RAW_CREATE[1], {"slot": slot}
+                    RAW_CREATE[0], {"slot": slot}
                 ).fetchone()
                 assert not booked and active
                 (booking,) = conn.execute(
-                    RAW_CREATE[2], {"ref": ref, "service": service_id, "slot": slot}
+                    RAW_CREATE[1], {"ref": ref, "service": service_id, "slot": slot}
                 ).fetchone()
-                conn.execute(RAW_CREATE[3], {"slot": slot})
-                conn.execute(RAW_CREATE[4], {"booking": booking})
+                conn.execute(RAW_CREATE[2], {"slot": slot})
+                conn.execute(RAW_CREATE[3], {"booking": booking})
             latencies.append(time.perf_counter() - started)
         return latencies
 

@@ -8,6 +8,25 @@ class InvalidBookingInput(InvalidInput):
     pass
 
 
+class UnknownId(InvalidBookingInput):
+    """An id that names nothing; the same words DRF's related fields use."""
+
+    def __init__(self, pk):
+        super().__init__(f'Invalid pk "{pk}" - object does not exist.')
+
+
+class UnknownService(UnknownId):
+    field = "service"
+
+
+class UnknownSlot(UnknownId):
+    field = "availability"
+
+
+class UnknownStaff(UnknownId):
+    field = "staff"
+
+
 class InactiveService(InvalidBookingInput):
     code = "inactive_service"
     field = "service"

@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from apps.bookings.models import IdempotencyKey
-from common.db import write_transaction
+from common.db import ClashingInsert, run_write_transaction
 from common.exceptions import DomainError
 from common.http import client_key
 
@@ -113,14 +113,18 @@ def respond_once(
     IdempotentRequestInProgress while a live transaction holds the key, and
     lets `answer()`'s own exceptions through (rolling everything back).
     """
-    with write_transaction():
-        locked = _try_lock(idempotent.key)
-        stored = _stored_answer(idempotent, may_expire=locked)
-        if stored is not None:
-            return stored, True
-        if not locked:
-            raise IdempotentRequestInProgress()
-        result = answer()
+    return run_write_transaction(lambda: _respond_once(idempotent, answer))
+
+
+def _respond_once(idempotent: IdempotentRequest, answer: Callable[[], Answer]):
+    locked, stored = _lock_and_look_up(idempotent.key)
+    stored = _stored_answer(idempotent, stored, may_expire=locked)
+    if stored is not None:
+        return stored, True
+    if not locked:
+        raise IdempotentRequestInProgress()
+    result = answer()
+    try:
         IdempotencyKey.objects.create(
             key=idempotent.key,
             client_fingerprint=idempotent.client_fingerprint,
@@ -130,36 +134,52 @@ def respond_once(
             response_body=result.body,
             created_at=timezone.now(),
         )
-        return result, False
+    except IntegrityError as error:
+        # The lookup's snapshot predates the lock: a request that committed
+        # this key in between was not seen. Redo the whole transaction; the
+        # next look finds its answer and replays it.
+        raise ClashingInsert() from error
+    return result, False
 
 
-def _try_lock(key: str) -> bool:
-    """Take the key's transaction-scoped lock if no live transaction has it.
+_STORED_FIELDS = (
+    "id",
+    "client_fingerprint",
+    "request_fingerprint",
+    "booking_id",
+    "response_status",
+    "response_body",
+    "created_at",
+)
 
-    SQLite has no such lock and needs none: its writers run one at a time.
+
+def _lock_and_look_up(key: str) -> tuple[bool, IdempotencyKey | None]:
+    """Take the key's lock if no live transaction has it, and read its answer.
+
+    One statement on PostgreSQL: a transaction-scoped advisory lock taken
+    with `try`, so a duplicate is told at once instead of waiting. SQLite has
+    no such lock and needs none: its writers run one at a time.
     """
+    stored = IdempotencyKey.objects.filter(key=key).only(*_STORED_FIELDS)
     if connection.vendor != "postgresql":
-        return True
+        return True, stored.first()
     digest = hashlib.sha256(f"idempotency-key:{key}".encode()).digest()
     lock_id = int.from_bytes(digest[:8], "big", signed=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
-        return cursor.fetchone()[0]
-
-
-def _stored_answer(idempotent: IdempotentRequest, *, may_expire: bool) -> Answer | None:
-    stored = (
-        IdempotencyKey.objects.filter(key=idempotent.key)
-        .only(
-            "client_fingerprint",
-            "request_fingerprint",
-            "booking_id",
-            "response_status",
-            "response_body",
-            "created_at",
-        )
-        .first()
+    columns = ", ".join(f"k.{connection.ops.quote_name(c)}" for c in _STORED_FIELDS)
+    # LEFT JOIN from a one-row table: the lock's answer comes back even when
+    # no answer is stored (then the row's id is NULL).
+    (row,) = IdempotencyKey.objects.raw(
+        f"SELECT pg_try_advisory_xact_lock(%s) AS locked, {columns}"
+        f" FROM (SELECT 1) AS one"
+        f" LEFT JOIN {IdempotencyKey._meta.db_table} AS k ON k.key = %s",
+        [lock_id, key],
     )
+    return row.locked, row if row.pk is not None else None
+
+
+def _stored_answer(
+    idempotent: IdempotentRequest, stored: IdempotencyKey | None, *, may_expire: bool
+) -> Answer | None:
     if stored is None:
         return None
     if stored.created_at < _expired_before():

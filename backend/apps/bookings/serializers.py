@@ -8,8 +8,6 @@ from apps.availability.models import Availability
 from apps.bookings.models import Booking, BookingEvent
 from apps.bookings.phones import phone_international, phone_to_e164
 from apps.payments.epc import booking_epc_qr
-from apps.services.models import Service
-from apps.staff.models import Staff
 
 # What people type around the digits; letters are refused, though
 # libphonenumber would read them as a keypad's (ABC -> 2).
@@ -43,16 +41,22 @@ class PhoneField(serializers.CharField):
         return phone_international(str(value))
 
 
+class IdField(serializers.IntegerField):
+    """A primary key: a positive integer the database's bigint can hold."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=2**63 - 1, **kwargs)
+
+
 class BookingCreateSerializer(serializers.Serializer):
     """What a guest sends to book. Status, payment and audit fields are not
     accepted: unknown keys are ignored, never honoured."""
 
-    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
-    availability = serializers.PrimaryKeyRelatedField(
-        queryset=Availability.objects.all()
-    )
-    staff = serializers.PrimaryKeyRelatedField(
-        queryset=Staff.objects.all(),
+    # Ids are checked for shape only: the domain layer reads them once, with
+    # the slot's lock, and answers an unknown id with the same field error.
+    service = IdField(help_text="The service's id.")
+    availability = IdField(help_text="The slot's id.")
+    staff = IdField(
         required=False,
         allow_null=True,
         help_text="Optional; must be the staff member of the slot.",

@@ -20,17 +20,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Func, Q, TextField, Value
 from django.utils import timezone
 
 from apps.availability.models import Availability
-from apps.availability.services import (
-    lock_availabilities,
-    lock_availability,
-)
+from apps.availability.services import lock_availabilities
 from apps.bookings import exceptions
 from apps.bookings.models import (
-    ACTIVE_STATUSES,
     Booking,
     BookingEvent,
     email_key,
@@ -40,7 +36,7 @@ from apps.bookings.phones import normalize_phone, phone_key
 from apps.notifications import services as notifications
 from apps.services.models import Service
 from apps.staff.models import Staff
-from common.db import write_transaction
+from common.db import ClashingInsert, run_write_transaction, write_transaction
 from common.exceptions import LockTimeout
 
 logger = logging.getLogger(__name__)
@@ -51,7 +47,6 @@ Source = BookingEvent.Source
 PAYMENT_TIMEOUT_NOTE = "payment timeout"
 PAYMENT_TIMEOUT_REASON = "Payment was not received before the deadline."
 BOOKING_CONTACT_FIELDS = ("customer_name", "customer_email", "customer_phone", "notes")
-_REFERENCE_ATTEMPTS = 5
 
 
 def payment_deadline(created_at: datetime) -> datetime:
@@ -136,13 +131,13 @@ def _check_transition(booking: Booking, to_status: str) -> None:
 
 def booking_create(
     *,
-    service: Service,
-    availability: Availability,
+    service_id: int,
+    availability_id: int,
     customer_name: str,
     customer_email: str,
     customer_phone: str,
     notes: str = "",
-    staff: Staff | None = None,
+    staff_id: int | None = None,
     actor=None,
     source: str = Source.GUEST,
     client_key: str = "",
@@ -150,58 +145,130 @@ def booking_create(
 ) -> Booking:
     """Book a slot for a service: the slot row is locked and every rule re-checked.
 
-    `client_key` names the client a guest booked from (common.http.client_key);
-    the unpaid-booking limits count per client. Returns the booking in
-    `awaiting_payment`, with its payment deadline.
-    """
-    with write_transaction():
-        try:
-            slot = lock_availability(availability.pk)
-        except Availability.DoesNotExist:
-            # Deleted by staff after the request was validated.
-            raise exceptions.SlotUnavailable() from None
-        now = now or timezone.now()  # after the lock: see the module docstring
-        service = Service.objects.get(pk=service.pk)
-        if staff is not None and staff.pk != slot.staff_id:
-            raise exceptions.StaffMismatch()
-        if not service.is_active:
-            raise exceptions.InactiveService()
-        _check_slot_bookable(slot, service, now=now)
-        customer_phone = normalize_phone(customer_phone)
-        customer_phone_digits = phone_key(customer_phone)
-        customer_email_key = email_key(customer_email)
-        if source == Source.GUEST:
-            _check_unpaid_limits(
-                client_key=client_key,
-                email_key=customer_email_key,
-                phone_digits=customer_phone_digits,
-            )
+    The ids are checked here, once, under the lock: an unknown service, slot
+    or staff member is a field error (400). `client_key` names the client a
+    guest booked from (common.http.client_key); the unpaid-booking limits
+    count per client. Returns the booking in `awaiting_payment`, with its
+    payment deadline and its service, staff member and slot loaded.
 
-        booking = _insert_booking(
-            Booking(
-                service=service,
-                staff=slot.staff,
-                availability=slot,
-                customer_name=customer_name,
-                customer_email=customer_email,
-                customer_phone=customer_phone,
-                customer_phone_digits=customer_phone_digits,
-                customer_email_key=customer_email_key,
-                client_key=client_key,
-                notes=notes,
-                amount_due=service.price,
-                status=Status.AWAITING_PAYMENT,
-                created_at=now,
-                payment_expires_at=payment_deadline(now),
-            )
+    Every domain error is raised before the first write (see
+    `run_write_transaction`, which also redoes the rare reference clash).
+    """
+    arguments = locals()
+    return run_write_transaction(lambda: _booking_create(**arguments))
+
+
+def _booking_create(
+    *,
+    service_id,
+    availability_id,
+    customer_name,
+    customer_email,
+    customer_phone,
+    notes,
+    staff_id,
+    actor,
+    source,
+    client_key,
+    now,
+) -> Booking:
+    guest = source == Source.GUEST
+    slot, service = _lock_slot_offering(
+        availability_id=availability_id,
+        service_id=service_id,
+        client_lock=f"booking-client:{client_key}" if guest else None,
+    )
+    now = now or timezone.now()  # after the lock: see the module docstring
+    if staff_id is not None and staff_id != slot.staff_id:
+        if not Staff.objects.filter(pk=staff_id).exists():
+            raise exceptions.UnknownStaff(staff_id)
+        raise exceptions.StaffMismatch()
+    if not service.is_active:
+        raise exceptions.InactiveService()
+    _check_slot_bookable(slot, service, now=now)
+    customer_phone = normalize_phone(customer_phone)
+    customer_phone_digits = phone_key(customer_phone)
+    customer_email_key = email_key(customer_email)
+    if guest:
+        _check_unpaid_limits(
+            client_key=client_key,
+            email_key=customer_email_key,
+            phone_digits=customer_phone_digits,
         )
-        _set_slot_booked(slot, True)
-        _record_event(booking, from_status="", actor=actor, source=source, now=now)
-        notifications.notification_queue_booking_created(
-            booking=booking, now=now, guest_triggered=source == Source.GUEST
+
+    # Writes from here on; no domain error below this line.
+    booking = _insert_booking(
+        Booking(
+            customer_name=customer_name,
+            customer_email=customer_email,
+            notes=notes,
+            service=service,
+            staff=slot.staff,
+            availability=slot,
+            customer_phone=customer_phone,
+            customer_phone_digits=customer_phone_digits,
+            customer_email_key=customer_email_key,
+            client_key=client_key,
+            amount_due=service.price,
+            status=Status.AWAITING_PAYMENT,
+            created_at=now,
+            payment_expires_at=payment_deadline(now),
         )
+    )
+    _set_slot_booked(slot, True)
+    _record_event(booking, from_status="", actor=actor, source=source, now=now)
+    notifications.notification_queue_booking_created(
+        booking=booking, now=now, guest_triggered=guest
+    )
     logger.info("booking %s created for slot %s", booking.reference, slot.pk)
     return booking
+
+
+_SERVICE_FIELDS = ("id", "name", "duration_minutes", "price", "is_active")
+
+
+def _lock_slot_offering(
+    *, availability_id: int, service_id: int, client_lock: str | None
+) -> tuple[Availability, Service]:
+    """Lock a slot and read its staff member and the service, in one statement.
+
+    The row comes back only if the slot's staff member offers the service;
+    otherwise a second look says which id was wrong (the error path may cost
+    more). With `client_lock` on PostgreSQL, the same statement takes that
+    transaction-scoped advisory lock: PostgreSQL computes the row before it
+    locks it, so the client lock comes first. Only booking creation takes a
+    client lock, and nothing that holds a slot waits for one, so adding it
+    ahead of the lock order of `common.db` cannot close a cycle; the limits'
+    count runs as the next statement, whose snapshot is taken after both.
+    """
+    service_columns = {
+        f"service_{name}": F(f"staff__services__{name}") for name in _SERVICE_FIELDS
+    }
+    if client_lock is not None and connection.vendor == "postgresql":
+        service_columns["client_locked"] = Func(
+            Func(Value(client_lock), function="hashtext"),
+            function="pg_advisory_xact_lock",
+            output_field=TextField(),
+        )
+    slot = (
+        Availability.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("staff")
+        .filter(pk=availability_id, staff__services=service_id)
+        .annotate(**service_columns)
+        .first()
+    )
+    if slot is None:
+        if not Availability.objects.filter(pk=availability_id).exists():
+            raise exceptions.UnknownSlot(availability_id)
+        if not Service.objects.filter(pk=service_id).exists():
+            raise exceptions.UnknownService(service_id)
+        raise exceptions.ServiceNotOffered()
+    service = Service.from_db(
+        connection.alias,
+        list(_SERVICE_FIELDS),
+        [getattr(slot, f"service_{name}") for name in _SERVICE_FIELDS],
+    )
+    return slot, service
 
 
 def _check_unpaid_limits(*, client_key: str, email_key: str, phone_digits: str):
@@ -214,17 +281,11 @@ def _check_unpaid_limits(*, client_key: str, email_key: str, phone_digits: str):
     limit by booking with the guest's phone or email, and a refusal says
     nothing about anyone else's bookings.
 
-    On PostgreSQL a transaction-scoped advisory lock on the client makes the
-    counts and the insert atomic, so parallel requests of one client cannot
-    slip past the limits together. SQLite's IMMEDIATE transactions already
-    serialise them.
+    On PostgreSQL the caller holds a transaction-scoped advisory lock on the
+    client (`_lock_slot_offering` takes it), which makes the counts and the
+    insert atomic, so parallel requests of one client cannot slip past the
+    limits together. SQLite's IMMEDIATE transactions already serialise them.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtext(%s))",
-                [f"booking-client:{client_key}"],
-            )
     counts = unpaid_bookings_of_client(client_key=client_key).aggregate(
         held=Count("pk"),
         held_by_contact=Count(
@@ -251,30 +312,23 @@ def unpaid_bookings_of_client(*, client_key: str):
 
 
 def _insert_booking(booking: Booking) -> Booking:
-    """Insert with a fresh reference, retrying the (astronomically rare) clash.
+    """Insert the booking with a fresh random reference.
 
-    Each attempt runs in a savepoint so a failed insert leaves the outer
-    transaction usable. A clash on the one-active-booking-per-slot constraint
-    means the slot was taken after all: that is a 409, not a 500.
+    No savepoint per insert: a unique clash aborts the transaction. A
+    reference drawn twice (about one in 10^12 per booking) redoes the whole
+    transaction with a new one (`run_write_transaction`). A clash on the
+    one-active-booking-per-slot constraint, which the slot lock rules out
+    unless `is_booked` is stale, answers that the slot is taken.
     """
-    for attempt in range(_REFERENCE_ATTEMPTS):
-        booking.reference = generate_reference()
-        try:
-            with transaction.atomic():
-                booking.save(force_insert=True)
-            return booking
-        except IntegrityError as error:
-            booking.pk = None
-            if Booking.objects.filter(
-                availability_id=booking.availability_id, status__in=ACTIVE_STATUSES
-            ).exists():
-                raise exceptions.SlotUnavailable() from error
-            reference_taken = Booking.objects.filter(
-                reference=booking.reference
-            ).exists()
-            if not reference_taken or attempt == _REFERENCE_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    booking.reference = generate_reference()
+    try:
+        booking.save(force_insert=True)
+    except IntegrityError as error:
+        # PostgreSQL names the constraint, SQLite the column.
+        if "reference" in str(error):
+            raise ClashingInsert() from error
+        raise ClashingInsert(answer=exceptions.SlotUnavailable()) from error
+    return booking
 
 
 # --- transitions ------------------------------------------------------------
@@ -455,9 +509,10 @@ def booking_reschedule(
             raise exceptions.RescheduleNoticePassed()
         if target.pk == current.pk:
             raise exceptions.SameSlot()
-        _check_slot_bookable(
-            target, booking.service, now=now, service_field="availability"
-        )
+        if not target.staff.services.filter(pk=booking.service_id).exists():
+            # The guest chose the slot, not the service: point at the slot.
+            raise exceptions.ServiceNotOffered(field="availability")
+        _check_slot_bookable(target, booking.service, now=now)
         _set_slot_booked(current, False)
         booking.availability = target
         booking.staff = target.staff
@@ -486,18 +541,14 @@ def booking_reschedule(
     return booking
 
 
-def _check_slot_bookable(
-    slot: Availability, service: Service, *, now: datetime, service_field="service"
-) -> None:
+def _check_slot_bookable(slot: Availability, service: Service, *, now: datetime):
     """The rules a slot must meet to take a booking of `service` (create and move).
 
-    `service_field` names the input a "service not offered" error points at:
-    the service when a guest chose both, the slot when a booking moves.
+    That the slot's staff member offers the service is checked by the caller:
+    creation reads it with the lock (`_lock_slot_offering`).
     """
     if not slot.staff.is_active:
         raise exceptions.InactiveStaff()
-    if not slot.staff.services.filter(pk=service.pk).exists():
-        raise exceptions.ServiceNotOffered(field=service_field)
     if slot.duration_minutes < service.duration_minutes:
         raise exceptions.SlotTooShort()
     if slot.has_started(now):

@@ -236,8 +236,12 @@ class BookingViewSet(
         serializer = BookingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         source = _source_for(request)
+        fields = serializer.validated_data
         booking = services.booking_create(
-            **serializer.validated_data,
+            service_id=fields.pop("service"),
+            availability_id=fields.pop("availability"),
+            staff_id=fields.pop("staff", None),
+            **fields,
             actor=request.user,
             source=source,
             client_key=client_key(request)

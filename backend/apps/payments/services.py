@@ -25,7 +25,7 @@ from apps.bookings.models import Booking, BookingEvent
 from apps.payments import exceptions, matching
 from apps.payments.models import BankStatementImport, BankTransaction
 from apps.payments.parsers import CsvDialect, StatementLine, parse_statement
-from common.db import write_transaction
+from common.db import run_write_transaction, write_transaction
 from common.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -314,60 +314,66 @@ def bank_transaction_rebook(
     """A late payment buys a new confirmed booking for the same guest and slot.
 
     The old booking stays cancelled (cancelled is final); the new one is
-    linked to the transaction and its audit trail names the old one.
+    linked to the transaction and its audit trail names the old one. Run by
+    `run_write_transaction`, as booking creation needs (a clash redoes it).
     """
-    with write_transaction():
-        transaction = _lock_transaction(transaction.pk)
-        if (
-            transaction.outcome != Outcome.LATE
-            or transaction.rebooked_booking_id is not None
-            or transaction.refund_status == Refund.REFUNDED
-        ):
-            raise exceptions.TransactionNotOpen(
-                "Only a late payment that was neither rebooked nor refunded "
-                "can be rebooked."
-            )
-        old = transaction.booking
-        if old is None or old.availability_id is None:
-            raise exceptions.SlotNoLongerBookable()
-        now = now or timezone.now()
-        try:
-            new = booking_services.booking_create(
-                service=old.service,
-                availability=old.availability,
-                staff=old.staff,
-                customer_name=old.customer_name,
-                customer_email=old.customer_email,
-                customer_phone=old.customer_phone,
-                notes=old.notes,
-                actor=actor,
-                source=BANK,
-                now=now,
-            )
-        except DomainError as error:
-            raise exceptions.SlotNoLongerBookable(
-                f"The slot can no longer be booked: {error.detail}"
-            ) from None
-        if transaction.amount < new.amount_due:
-            raise exceptions.PaymentBelowPrice(
-                f"Paid {transaction.amount}, the booking now costs {new.amount_due}."
-            )
-        booking_services.booking_verify_payment(
-            booking=new,
+    return run_write_transaction(
+        lambda: _bank_transaction_rebook(transaction=transaction, actor=actor, now=now)
+    )
+
+
+def _bank_transaction_rebook(*, transaction, actor, now) -> BankTransaction:
+    transaction = _lock_transaction(transaction.pk)
+    if (
+        transaction.outcome != Outcome.LATE
+        or transaction.rebooked_booking_id is not None
+        or transaction.refund_status == Refund.REFUNDED
+    ):
+        raise exceptions.TransactionNotOpen(
+            "Only a late payment that was neither rebooked nor refunded "
+            "can be rebooked."
+        )
+    old = transaction.booking
+    if old is None or old.availability_id is None:
+        raise exceptions.SlotNoLongerBookable()
+    now = now or timezone.now()
+    try:
+        new = booking_services.booking_create(
+            service_id=old.service_id,
+            availability_id=old.availability_id,
+            staff_id=old.staff_id,
+            customer_name=old.customer_name,
+            customer_email=old.customer_email,
+            customer_phone=old.customer_phone,
+            notes=old.notes,
             actor=actor,
             source=BANK,
-            note=f"rebooked from {old.reference} with a late bank payment",
             now=now,
         )
-        transaction.rebooked_booking = new
-        transaction.overpaid_amount = transaction.amount - new.amount_due
-        transaction.refund_status = (
-            Refund.DUE if transaction.overpaid_amount > 0 else Refund.NONE
+    except DomainError as error:
+        raise exceptions.SlotNoLongerBookable(
+            f"The slot can no longer be booked: {error.detail}"
+        ) from None
+    if transaction.amount < new.amount_due:
+        raise exceptions.PaymentBelowPrice(
+            f"Paid {transaction.amount}, the booking now costs {new.amount_due}."
         )
-        transaction.save(
-            update_fields=["rebooked_booking", "overpaid_amount", "refund_status"]
-        )
-        _resolved(transaction, actor=actor, now=now)
+    booking_services.booking_verify_payment(
+        booking=new,
+        actor=actor,
+        source=BANK,
+        note=f"rebooked from {old.reference} with a late bank payment",
+        now=now,
+    )
+    transaction.rebooked_booking = new
+    transaction.overpaid_amount = transaction.amount - new.amount_due
+    transaction.refund_status = (
+        Refund.DUE if transaction.overpaid_amount > 0 else Refund.NONE
+    )
+    transaction.save(
+        update_fields=["rebooked_booking", "overpaid_amount", "refund_status"]
+    )
+    _resolved(transaction, actor=actor, now=now)
     return transaction
 
 

@@ -79,6 +79,12 @@ TEMPLATES = [
 ]
 
 
+# How long a write waits for a row lock another transaction holds before it
+# gives up (PostgreSQL: every statement of every connection; a booking write
+# then answers 503). SQLite writers queue for up to 20 s instead.
+BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 3, minimum=1)
+
+
 def database_from_url(url: str) -> dict:
     """Parse DATABASE_URL and add the options each engine needs for safe writes."""
     config = dj_database_url.parse(url)
@@ -94,6 +100,12 @@ def database_from_url(url: str) -> dict:
         }
     elif engine == "django.db.backends.postgresql":
         config["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60, minimum=0)
+        # Set once per connection, in its startup packet, rather than with a
+        # statement in every write transaction: no write waits on a row lock
+        # for longer than this (common.db turns the timeout into a 503).
+        config.setdefault("OPTIONS", {})["options"] = (
+            f"-c lock_timeout={BOOKING_LOCK_TIMEOUT_SECONDS * 1000}ms"
+        )
         # A persistent connection that died while idle is replaced before use,
         # so the app recovers from a database restart without restarting.
         config["CONN_HEALTH_CHECKS"] = True
@@ -155,9 +167,6 @@ USE_I18N = True
 BOOKING_PAYMENT_TIMEOUT_MINUTES = env_int(
     "BOOKING_PAYMENT_TIMEOUT_MINUTES", 30, minimum=1
 )
-# How long a booking write waits for a row another request holds before it
-# gives up with 503 (PostgreSQL; SQLite writers queue for up to 20 s).
-BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 3, minimum=1)
 BOOKING_CURRENCY = env("BOOKING_CURRENCY", "EUR")
 BOOKING_PAYMENT_INSTRUCTIONS = env(
     "BOOKING_PAYMENT_INSTRUCTIONS",

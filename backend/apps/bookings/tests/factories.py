@@ -83,4 +83,6 @@ def unpaid_booking(service, slot, **overrides):
         "customer_phone": "912345678",
     }
     fields.update(overrides)
-    return services.booking_create(service=service, availability=slot, **fields)
+    return services.booking_create(
+        service_id=service.pk, availability_id=slot.pk, **fields
+    )

@@ -47,8 +47,8 @@ def fuzz_world(transactional_db):
     staff = StaffFactory(services=[service])
     slots = [AvailabilityFactory(staff=staff) for _ in range(3)]
     services.booking_create(
-        service=service,
-        availability=slots[0],
+        service_id=service.pk,
+        availability_id=slots[0].pk,
         customer_name="Guest",
         customer_email="guest@example.com",
         customer_phone="912345678",

@@ -85,8 +85,8 @@ def test_lookup_by_reference_and_contact(api_client, guest_booking, service, pro
 @pytest.mark.django_db
 def test_lookup_gives_nothing_away(api_client, guest_booking, staff_member, service):
     other = services.booking_create(
-        service=service,
-        availability=more_slots(staff_member, 1)[0],
+        service_id=service.pk,
+        availability_id=more_slots(staff_member, 1)[0].pk,
         customer_name="Someone else",
         customer_email="else@example.com",
         customer_phone="+44 20 7946 0000",

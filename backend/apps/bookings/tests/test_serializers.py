@@ -75,17 +75,32 @@ def test_required_fields(guest_payload, missing):
     assert missing in serializer.errors
 
 
-def test_malformed_email_and_unknown_ids_are_field_errors(guest_payload):
+@pytest.mark.parametrize("bad_id", ["abc", 0, -1, 2**63, "1.5"])
+def test_malformed_email_and_ids_are_field_errors(guest_payload, bad_id):
+    # Ids are checked for shape here; that they name something is checked by
+    # the domain layer under the slot's lock (test_guest_api).
     serializer = BookingCreateSerializer(
         data={
             **guest_payload,
             "customer_email": "not-an-email",
-            "service": 999999,
-            "availability": "abc",
+            "service": bad_id,
+            "availability": bad_id,
+            "staff": bad_id,
         }
     )
     assert not serializer.is_valid()
-    assert set(serializer.errors) == {"customer_email", "service", "availability"}
+    assert set(serializer.errors) == {
+        "customer_email",
+        "service",
+        "availability",
+        "staff",
+    }
+
+
+def test_ids_are_read_without_a_query(guest_payload, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        serializer = BookingCreateSerializer(data={**guest_payload, "staff": 999999})
+        assert serializer.is_valid(), serializer.errors
 
 
 def test_status_payment_and_audit_fields_are_not_accepted(guest_payload, staff_user):

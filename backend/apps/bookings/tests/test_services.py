@@ -38,8 +38,8 @@ def create(service, slot, **overrides):
     """Book as a new guest each time (one contact may hold only 2 unpaid)."""
     number = next(_guest_numbers)
     fields = {
-        "service": service,
-        "availability": slot,
+        "service_id": service.pk,
+        "availability_id": slot.pk,
         "customer_name": "Joana Silva",
         "customer_email": f"joana{number}@example.com",
         "customer_phone": f"+351 91{number:07d}",
@@ -107,8 +107,12 @@ def test_create_refuses_a_booked_slot(service, slot):
     assert Booking.objects.get() == first
 
 
+@pytest.mark.django_db(transaction=True)
 def test_create_refuses_a_slot_whose_flag_is_stale(service, slot):
-    """The partial unique constraint backs the flag up: still a 409, no 500."""
+    """The partial unique constraint backs the flag up: still a 409, no 500.
+
+    Committed transactions, as in production: the clash aborts the booking's
+    transaction, and the error is raised once it has rolled back."""
     create(service, slot)
     Availability.objects.filter(pk=slot.pk).update(is_booked=False)
     with pytest.raises(exceptions.SlotUnavailable):
@@ -158,8 +162,8 @@ def test_create_rechecks_every_rule_inside_the_transaction(service, slot, setup,
 def test_create_refuses_a_staff_member_who_does_not_own_the_slot(service, slot):
     other = StaffFactory(services=[service])
     with pytest.raises(exceptions.StaffMismatch):
-        create(service, slot, staff=other)
-    assert create(service, slot, staff=slot.staff).staff == slot.staff
+        create(service, slot, staff_id=other.pk)
+    assert create(service, slot, staff_id=slot.staff_id).staff == slot.staff
 
 
 def test_slot_exactly_as_long_as_the_service_is_bookable(service, slot):

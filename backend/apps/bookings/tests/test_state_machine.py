@@ -82,8 +82,8 @@ class BookingLifecycle(RuleBasedStateMachine):
     def create(self, slot, service, guest):
         try:
             booking = services.booking_create(
-                service=self.services[service],
-                availability=self.slots[slot],
+                service_id=self.services[service].pk,
+                availability_id=self.slots[slot].pk,
                 customer_name=f"Guest {guest}",
                 customer_email=f"guest{guest}@example.com",
                 customer_phone=f"91234567{guest}",

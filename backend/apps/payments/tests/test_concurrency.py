@@ -35,8 +35,8 @@ def test_import_and_expiry_race():
         )
         bookings.append(
             booking_services.booking_create(
-                service=service,
-                availability=slot,
+                service_id=service.pk,
+                availability_id=slot.pk,
                 customer_name="G",
                 customer_email=f"g{index}@example.com",
                 customer_phone=f"91200{index:04d}",

@@ -1,0 +1,178 @@
+"""The lean booking create: ids checked once, a clash redone whole, few statements."""
+
+import itertools
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from apps.availability.tests.factories import AvailabilityFactory
+from apps.bookings import idempotency, services
+from apps.bookings.models import Booking, BookingEvent, IdempotencyKey
+from apps.notifications.models import Notification
+from apps.services.tests.factories import ServiceFactory
+from apps.staff.tests.factories import StaffFactory
+
+
+def book(client, payload, **headers):
+    return client.post("/api/bookings/", payload, format="json", headers=headers)
+
+
+# --- ids ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["service", "availability", "staff"])
+def test_an_unknown_id_is_a_field_error_and_writes_nothing(
+    api_client, guest_payload, field
+):
+    response = book(api_client, {**guest_payload, field: 999999})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert body["errors"] == {field: ['Invalid pk "999999" - object does not exist.']}
+    assert not Booking.objects.exists()
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_service_the_slots_staff_member_does_not_offer_is_refused(
+    api_client, guest_payload
+):
+    other = ServiceFactory()
+    response = book(api_client, {**guest_payload, "service": other.pk})
+    assert response.status_code == 400
+    assert response.json()["code"] == "service_not_offered"
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.django_db
+def test_another_staff_members_id_is_a_mismatch(api_client, guest_payload, service):
+    other = StaffFactory(services=[service])
+    response = book(api_client, {**guest_payload, "staff": other.pk})
+    assert response.status_code == 400
+    assert response.json()["code"] == "staff_mismatch"
+    response = book(api_client, {**guest_payload, "staff": guest_payload["staff"]})
+    assert response.status_code == 201
+
+
+@pytest.fixture
+def guest_payload(guest_payload, slot):
+    return {**guest_payload, "staff": slot.staff_id}
+
+
+# --- a clash redoes the whole transaction -------------------------------------------
+
+
+@pytest.fixture
+def first_reference_taken(monkeypatch, service, staff_member):
+    """The next booking draws a reference already in use, then a fresh one."""
+    taken = services.booking_create(
+        service_id=service.pk,
+        availability_id=_new_slot(staff_member).pk,
+        customer_name="First",
+        customer_email="first@example.com",
+        customer_phone="+351 912 000 001",
+        source="staff",
+    ).reference
+    draws = itertools.chain([taken], iter(["FRESH234", "FRESH567"]))
+    monkeypatch.setattr(services, "generate_reference", lambda: next(draws))
+    return taken
+
+
+def _new_slot(staff_member):
+    return AvailabilityFactory(staff=staff_member)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("keyed", [False, True], ids=["without key", "with key"])
+def test_a_reference_drawn_twice_is_redrawn_in_a_fresh_transaction(
+    guest_payload, first_reference_taken, keyed
+):
+    headers = {"Idempotency-Key": "clash-1"} if keyed else {}
+    response = book(APIClient(), guest_payload, **headers)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["reference"] == "FRESH234"
+    booking = Booking.objects.get(reference="FRESH234")
+    # The aborted attempt left nothing behind: one of each row, not two.
+    assert BookingEvent.objects.filter(booking=booking).count() == 1
+    assert Notification.objects.filter(booking=booking).count() == 1
+    assert Booking.objects.filter(availability=booking.availability).count() == 1
+    assert IdempotencyKey.objects.count() == (1 if keyed else 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_stored_after_the_lookup_is_replayed_not_run_twice(
+    guest_payload, monkeypatch
+):
+    """The lock and the lookup share one statement, whose snapshot predates
+    the lock: a request committing the key in between is not seen. Its insert
+    clash redoes the transaction, which then replays the stored answer."""
+    client = APIClient()
+    first = book(client, guest_payload, **{"Idempotency-Key": "late-1"})
+    assert first.status_code == 201
+    real_lookup = idempotency._lock_and_look_up
+    lookups = []
+
+    def stale_first_lookup(key):
+        lookups.append(key)
+        locked, stored = real_lookup(key)
+        return (locked, None) if len(lookups) == 1 else (locked, stored)
+
+    monkeypatch.setattr(idempotency, "_lock_and_look_up", stale_first_lookup)
+
+    retry = book(client, guest_payload, **{"Idempotency-Key": "late-1"})
+
+    assert len(lookups) == 2
+    assert (retry.status_code, retry.json()) == (201, first.json())
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert Booking.objects.count() == 1
+    assert IdempotencyKey.objects.count() == 1
+
+
+# --- statements ----------------------------------------------------------------------
+
+
+def _statements_of_create(payload, **headers):
+    # A fresh client; the test settings' throttle counts in local memory, so
+    # these are the view's and the domain layer's statements only.
+    with CaptureQueriesContext(connection) as captured:
+        response = book(APIClient(), payload, **headers)
+    assert response.status_code == 201, response.content
+    return [query["sql"] for query in captured]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_create_costs_a_fixed_handful_of_statements(guest_payload, staff_member):
+    """BEGIN, the slot lock (with its staff member, the service and, on
+    PostgreSQL, the client's lock), the limits' count, the booking, the slot
+    flag, the audit event, the email cap's count, the email, COMMIT; a key
+    adds its lock-and-lookup and its insert. Budget: 10 and 12 with the
+    throttle's one statement (scripts/bench/profile_create.py)."""
+    without_key = _statements_of_create(guest_payload)
+    keyed_payload = {**guest_payload, "availability": _new_slot(staff_member).pk}
+    with_key = _statements_of_create(keyed_payload, **{"Idempotency-Key": "count-1"})
+
+    assert len(without_key) == 9, "\n".join(without_key)
+    assert len(with_key) == 11, "\n".join(with_key)
+    assert not any("SAVEPOINT" in sql for sql in without_key + with_key)
+    assert not any("lock_timeout" in sql for sql in without_key + with_key)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("keyed", [False, True], ids=["without key", "with key"])
+def test_a_stale_slot_flag_is_a_409_through_the_api(guest_payload, slot, keyed):
+    """The one-active-booking constraint catches a slot whose flag went stale:
+    the transaction rolls back and the guest is told the slot is taken."""
+    assert book(APIClient(), guest_payload).status_code == 201
+    slot.__class__.objects.filter(pk=slot.pk).update(is_booked=False)
+    headers = {"Idempotency-Key": "stale-1"} if keyed else {}
+    response = book(
+        APIClient(), {**guest_payload, "customer_email": "b@example.com"}, **headers
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "slot_unavailable"
+    assert Booking.objects.count() == 1
+    assert not IdempotencyKey.objects.exists()
