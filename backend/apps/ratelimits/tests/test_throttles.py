@@ -165,3 +165,14 @@ def test_the_scheduled_jobs_purge_the_counters(rates, capsys):
     call_command("run_scheduled_jobs")
     assert "Purged 1 rate-limit counters" in capsys.readouterr().out
     assert not Counter.objects.exists()
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.django_db
+def test_the_counters_skip_the_write_ahead_log_on_postgresql():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = %s",
+            [Counter._meta.db_table],
+        )
+        assert cursor.fetchone() == ("u",)
