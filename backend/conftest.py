@@ -119,6 +119,27 @@ def booking(service, slot):
     return unpaid_booking(service, slot)
 
 
+class ThrottleClock:
+    """The throttles' clock, held still so a test never straddles a window."""
+
+    # 15.5 s into a minute (and an hour): a minute window has
+    # 44.5 s left, which Retry-After rounds up to 45.
+    def __init__(self):
+        self.now = 1_800_000_000 + 15.5
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+@pytest.fixture
+def throttle_clock(monkeypatch):
+    from apps.ratelimits.throttles import FixedWindowThrottle
+
+    clock = ThrottleClock()
+    monkeypatch.setattr(FixedWindowThrottle, "timer", lambda self: clock.now)
+    return clock
+
+
 @pytest.fixture
 def admin_client(client):
     """The Django test client, logged in to the admin as a superuser."""

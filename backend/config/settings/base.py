@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "apps.bookings",
     "apps.payments",
     "apps.notifications",
+    "apps.ratelimits",
     "apps.frontend",
 ]
 
@@ -239,10 +240,12 @@ BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24, minimum=0)
 BOOKING_CALENDAR_UID_DOMAIN = env("BOOKING_CALENDAR_UID_DOMAIN", "doceamor.booking")
 BOOKING_CALENDAR_ORGANIZER_NAME = env("BOOKING_CALENDAR_ORGANIZER_NAME", "Doceamor")
 
-# The throttles count requests per client IP in a cache every worker process
-# shares: the database by default (its table is created by a migration),
-# Redis when REDIS_URL is set.
+# The throttles count requests per client in fixed windows every worker
+# shares (apps.ratelimits): a table in the database by default, Redis when
+# REDIS_URL is set (several app servers). Nothing in the project reads the
+# Django cache below; it stays configured for third-party code.
 REDIS_URL = env("REDIS_URL", "")
+RATELIMIT_REDIS_PREFIX = env("RATELIMIT_REDIS_PREFIX", "doceamor:ratelimit:")
 CACHES = {
     "default": (
         {

@@ -1,4 +1,4 @@
-"""Every scheduled job in order: expiry, reminders, sending.
+"""Every scheduled job in order: expiry, reminders, sending, counter purge.
 
 The one entry point for cron and Task Scheduler. Expiry runs first so a
 booking cancelled for non-payment gets no payment reminder; sending runs
@@ -9,13 +9,18 @@ does not stop the ones after it; the command then exits non-zero.
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-JOBS = ("expire_unpaid_bookings", "queue_reminders", "send_notifications")
+JOBS = (
+    "expire_unpaid_bookings",
+    "queue_reminders",
+    "send_notifications",
+    "purge_rate_limits",
+)
 
 
 class Command(BaseCommand):
     help = (
-        "Run expire_unpaid_bookings, queue_reminders and send_notifications, "
-        "in that order. Safe to run concurrently."
+        "Run expire_unpaid_bookings, queue_reminders, send_notifications and "
+        "purge_rate_limits, in that order. Safe to run concurrently."
     )
 
     def handle(self, *args, **options):
