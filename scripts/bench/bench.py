@@ -34,10 +34,17 @@ from throughput import bench_throughput
 BEFORE = Path(__file__).with_name("results-before-issue-17.json")
 
 
+SWEEP = Path(__file__).with_name("results-gunicorn-sweep.json")
+
+
 def earlier(path):
-    if not path or not Path(path).exists():
-        return {}
-    return {"before": json.loads(Path(path).read_text())}
+    """Earlier runs the report shows: issue 17's before run, the worker sweep."""
+    found = {}
+    if path and Path(path).exists():
+        found["before"] = json.loads(Path(path).read_text())
+    if SWEEP.exists():
+        found["gunicorn_sweep"] = json.loads(SWEEP.read_text())
+    return found
 
 
 def profile_create(env):
@@ -102,6 +109,8 @@ def main():
     results = {"machine": machine(), **earlier(options.before)}
     results["machine"]["postgresql"] = db.scalar("SHOW server_version")
     results["gunicorn_workers"] = len(gunicorn_worker_peak_rss(options.gunicorn_pid))
+    # run_all.sh starts gunicorn with this process's environment.
+    results["gunicorn_threads"] = int(os.environ.get("GUNICORN_THREADS", "1"))
 
     steps = [
         ("race", lambda: bench_race(api, db)),
@@ -126,8 +135,11 @@ def main():
         print(f"\n== {name} ({time.perf_counter() - started:.1f} s)")
         print(json.dumps(summary, indent=2))
         if name == "throughput":
+            peaks = gunicorn_worker_peak_rss(options.gunicorn_pid)
             results["memory"] = {
-                "gunicorn_workers_mib": gunicorn_worker_peak_rss(options.gunicorn_pid)
+                "gunicorn_workers_mib": peaks,
+                "target": "every worker's peak RSS <= 80 MiB",
+                "pass": max(peaks.values()) <= 80,
             }
             print(json.dumps(results["memory"], indent=2))
     results["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -35,6 +35,40 @@ def machine():
     }
 
 
+def workers_text(run):
+    threads = run.get("gunicorn_threads", 1)
+    if threads > 1:
+        return f"{run['gunicorn_workers']} gthread workers x {threads} threads"
+    return f"{run['gunicorn_workers']} sync workers"
+
+
+def sweep_table(results):
+    sweep = results.get("gunicorn_sweep")
+    if not sweep:
+        return []
+    lines = [
+        "### gunicorn workers",
+        "",
+        "`scripts/bench/gunicorn_sweep.sh` ran the throughput benchmark under "
+        "each setup (workers x threads; 1 thread is the sync worker), one after "
+        "the other on this machine:",
+        "",
+        "| setup | creates/s at 8 / 32 / 64 clients | share of raw | API p99 at 64 "
+        "clients ms | raw p99 at 64 ms | peak worker RSS MiB |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in sweep:
+        levels = run["levels"]
+        setup = f"{run['workers']} x {run['threads']}"
+        rates = " / ".join(str(level["api"]["creates_per_second"]) for level in levels)
+        shares = " / ".join(f"{level['api_share_of_raw']:.0%}" for level in levels)
+        lines.append(
+            f"| {setup} | {rates} | {shares} | {levels[-1]['api']['p99_ms']} | "
+            f"{levels[-1]['raw_psycopg']['p99_ms']} | {run['worker_peak_rss_mib']} |"
+        )
+    return [*lines, ""]
+
+
 def write_report(results, path):
     m, race = results["machine"], results.get("race")
     lines = [
@@ -46,7 +80,7 @@ def write_report(results, path):
         f"Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB; "
         f"Python {m['python']}, PostgreSQL {m['postgresql']}, Django {m['django']}, "
         f"DRF {m['djangorestframework']}, gunicorn {m['gunicorn']} with "
-        f"{results['gunicorn_workers']} sync workers, psycopg {m['psycopg']}.",
+        f"{workers_text(results)}, psycopg {m['psycopg']}.",
         "",
         "The API runs under gunicorn on PostgreSQL; the load comes from a separate "
         "process on the same machine (so client, server and database share the "
@@ -104,6 +138,13 @@ def write_report(results, path):
             f"{expiry['two_copies']['sum']:,}; rerun "
             f"{expiry['immediate_rerun_expired']} | <= 3 x; <= 1.2 x; sum exact; "
             f"rerun 0 | {verdict(expiry)} |"
+        )
+    if "memory" in results:
+        memory = results["memory"]
+        peak = max(memory["gunicorn_workers_mib"].values())
+        lines.append(
+            f"| 5. memory | peak worker RSS after the throughput run: {peak} MiB | "
+            f"<= 80 MiB | {verdict(memory) if 'pass' in memory else '-'} |"
         )
     lines += ["", "## Details", ""]
     if race:
@@ -227,6 +268,7 @@ def write_report(results, path):
             "batches; it never loads the whole set).",
             "",
         ]
+    lines += sweep_table(results)
     lines += analysis(results)
     Path(path).write_text("\n".join(lines) + "\n")
 
