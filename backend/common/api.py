@@ -15,6 +15,7 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.exceptions import DomainError
@@ -26,6 +27,69 @@ class StandardPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+# A page number above this is 404 without a query: its offset would overflow
+# a 64-bit integer at the largest page size long before any table is that big.
+MAX_PAGE_NUMBER = 10**9
+
+
+class UncountedPagination(StandardPagination):
+    """Page-number pages without `count`: one query per page, not two.
+
+    It reads one row past the page to know whether `next` exists, so a page of
+    a large table costs what its rows cost, not a count of every match. For
+    lists whose clients follow `next` and never show a total.
+    """
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        page_size = self.get_page_size(request)
+        self.number = self._page_number(request)
+        offset = (self.number - 1) * page_size
+        rows = list(queryset[offset : offset + page_size + 1])
+        if not rows and self.number > 1:
+            raise drf_exceptions.NotFound(self.invalid_page_message)
+        self.has_next = len(rows) > page_size
+        return rows[:page_size]
+
+    def _page_number(self, request) -> int:
+        try:
+            number = int(request.query_params.get(self.page_query_param) or 1)
+        except ValueError:
+            number = 0
+        if not 1 <= number <= MAX_PAGE_NUMBER:
+            raise drf_exceptions.NotFound(self.invalid_page_message)
+        return number
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.page_query_param, self.number + 1)
+
+    def get_previous_link(self):
+        if self.number == 1:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.number - 1)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        del paginated["properties"]["count"]
+        paginated["required"] = ["next", "previous", "results"]
+        return paginated
 
 
 # The errors this module raises itself (status, code, meaning). With every

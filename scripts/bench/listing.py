@@ -1,4 +1,5 @@
-"""Benchmark 3: the public slot listing over a million slots against its raw SQL."""
+"""Benchmark 3: the public slot listing and the calendar's days endpoint over a
+million slots, each against its own raw SQL."""
 
 import os
 import time
@@ -6,28 +7,56 @@ from datetime import timedelta
 
 from harness import LISTING_SLOTS, django_in_process, future, latency_summary
 
+RATIO_TARGET, STATEMENTS_TARGET = 2.5, 3
+TARGET = (
+    f"p50 above the HTTP floor <= {RATIO_TARGET} x raw; no seq scan; "
+    f"<= {STATEMENTS_TARGET} statements, same at any page size"
+)
+
 
 def bench_listing(api, db, django_ready):
     staff_count = 200
     service_id, staff_ids = db.catalogue("listing", staff_count=staff_count)
     started = time.perf_counter()
     db.slots(staff_ids, LISTING_SLOTS // staff_count, start=future(1000), ids=False)
-    db.execute("ANALYZE")
+    # What autovacuum does to a table after a bulk insert; without it the
+    # planner has no visibility map and scans the month's slots sequentially.
+    db.execute("VACUUM ANALYZE availability_availability")
     load_seconds = time.perf_counter() - started
     total_slots = db.scalar("SELECT count(*) FROM availability_availability")
-    day = (future(1000) + timedelta(days=20)).date().isoformat()
-    path = f"/api/bookings/availability/?service={service_id}&date={day}"
-
-    queries, sql = django_ready.count_queries(path)
-    queries_100, _ = django_ready.count_queries(path + "&page_size=100")
-    page_sql = next(
-        q
-        for q in sql
-        if 'FROM "availability_availability"' in q and "COUNT(" not in q.upper()
+    first_day = (future(1000) + timedelta(days=20)).date()
+    path = f"/api/bookings/availability/?service={service_id}&date={first_day}"
+    # A month, as the guest page's calendar asks for it.
+    days_path = (
+        f"/api/bookings/availability/days/?service={service_id}"
+        f"&from={first_day}&to={first_day + timedelta(days=30)}"
     )
+
+    # The floor: the same HTTP path to an endpoint that runs one SELECT 1.
+    floor = latency_summary([api.request("GET", "/api/health/")[2] for _ in range(200)])
+    listing = measure(api, db, django_ready, path, floor, page_size_100=True)
+    days = measure(api, db, django_ready, days_path, floor)
+    return {
+        "slots_in_table": total_slots,
+        "load_seconds": round(load_seconds, 1),
+        **listing,
+        "http_floor_health_endpoint": floor,
+        "days": days,
+        "target": TARGET,
+        "pass": listing["pass"] and days["pass"],
+    }
+
+
+def measure(api, db, django_ready, path, floor, *, page_size_100=False):
+    """One endpoint against the statements it issues, replayed through psycopg."""
+    queries, sql = django_ready.count_queries(path)
+    counts = {"page_size_20": queries}
+    if page_size_100:
+        counts["page_size_100"], _ = django_ready.count_queries(path + "&page_size=100")
+    main_sql = next(q for q in sql if 'FROM "availability_availability"' in q)
     with db.connect() as conn:
         plan = "\n".join(
-            row[0] for row in conn.execute("EXPLAIN ANALYZE " + page_sql).fetchall()
+            row[0] for row in conn.execute("EXPLAIN ANALYZE " + main_sql).fetchall()
         )
     seq_scan = "Seq Scan on availability_availability" in plan
 
@@ -38,40 +67,35 @@ def bench_listing(api, db, django_ready):
         status, _, elapsed = api.request("GET", path)
         assert status == 200
         api_latencies.append(elapsed)
-    # Raw: every statement the request issues (service check, count, page),
-    # in order, on one open connection.
+    # Raw: every statement the request issues, in order, on one open
+    # connection.
     raw_latencies = []
     with db.connect() as conn:
+        for _ in range(5):
+            for statement in sql:
+                conn.execute(statement).fetchall()
         for _ in range(200):
             started = time.perf_counter()
             for statement in sql:
                 conn.execute(statement).fetchall()
             raw_latencies.append(time.perf_counter() - started)
-    # The floor: the same HTTP path to an endpoint that runs one SELECT 1.
-    floor_latencies = [api.request("GET", "/api/health/")[2] for _ in range(200)]
-    api_summary, raw_summary = (
-        latency_summary(api_latencies),
-        latency_summary(raw_latencies),
-    )
-    floor_summary = latency_summary(floor_latencies)
-    ratio = api_summary["p50_ms"] / raw_summary["p50_ms"]
+    api_summary = latency_summary(api_latencies)
+    raw_summary = latency_summary(raw_latencies)
+    above_floor = (api_summary["p50_ms"] - floor["p50_ms"]) / raw_summary["p50_ms"]
     return {
-        "slots_in_table": total_slots,
-        "load_seconds": round(load_seconds, 1),
         "path": path,
         "statements": sql,
-        "queries_per_request": {"page_size_20": queries, "page_size_100": queries_100},
+        "queries_per_request": counts,
         "explain_page_query": plan,
         "sequential_scan_of_slots": seq_scan,
         "api": api_summary,
         "raw_psycopg_same_sql": raw_summary,
-        "http_floor_health_endpoint": floor_summary,
-        "p50_ratio": round(ratio, 2),
-        "p50_ratio_above_http_floor": round(
-            (api_summary["p50_ms"] - floor_summary["p50_ms"]) / raw_summary["p50_ms"], 2
-        ),
-        "target": "p50 <= 3 x raw; no seq scan; <= 4 queries, same at any page size",
-        "pass": ratio <= 3 and not seq_scan and queries == queries_100 and queries <= 4,
+        "p50_ratio": round(api_summary["p50_ms"] / raw_summary["p50_ms"], 2),
+        "p50_ratio_above_http_floor": round(above_floor, 2),
+        "pass": above_floor <= RATIO_TARGET
+        and not seq_scan
+        and len(set(counts.values())) == 1
+        and queries <= STATEMENTS_TARGET,
     }
 
 

@@ -122,13 +122,22 @@ def write_report(results, path):
     if "listing" in results:
         listing = results["listing"]
         lines.append(
-            f"| 3. listing, {listing['slots_in_table']:,} slots | p50 "
-            f"{listing['p50_ratio']} x raw; "
-            f"{listing['queries_per_request']['page_size_20']} queries at page size 20"
-            f" and {listing['queries_per_request']['page_size_100']} at 100; seq scan:"
-            f" {'yes' if listing['sequential_scan_of_slots'] else 'no'} | <= 3 x, "
-            f"<= 4 queries, no seq scan | {verdict(listing)} |"
+            f"| 3. listing, {listing['slots_in_table']:,} slots | p50 above the "
+            f"HTTP floor {listing['p50_ratio_above_http_floor']} x raw; "
+            f"{listing['queries_per_request']['page_size_20']} statements at page "
+            f"size 20 and {listing['queries_per_request']['page_size_100']} at 100;"
+            f" seq scan: {'yes' if listing['sequential_scan_of_slots'] else 'no'} "
+            f"| <= 2.5 x, <= 3 statements, no seq scan | {verdict(listing)} |"
         )
+        if "days" in listing:
+            days = listing["days"]
+            lines.append(
+                f"| 3b. calendar days, {listing['slots_in_table']:,} slots | p50 "
+                f"above the HTTP floor {days['p50_ratio_above_http_floor']} x raw; "
+                f"{days['queries_per_request']['page_size_20']} statements; seq "
+                f"scan: {'yes' if days['sequential_scan_of_slots'] else 'no'} | "
+                f"<= 2.5 x, <= 3 statements, no seq scan | {verdict(days)} |"
+            )
     if "expiry" in results:
         expiry = results["expiry"]
         lines.append(
@@ -212,26 +221,34 @@ def write_report(results, path):
         lines += [
             f"### 3. Slot listing with {listing['slots_in_table']:,} slots",
             "",
-            f"`GET {listing['path']}`: API p50 {listing['api']['p50_ms']} ms, p99 "
-            f"{listing['api']['p99_ms']} ms; the same SQL through psycopg: p50 "
-            f"{listing['raw_psycopg_same_sql']['p50_ms']} "
-            f"ms, p99 {listing['raw_psycopg_same_sql']['p99_ms']} ms (all "
-            f"{len(listing['statements'])} statements the request issues, replayed "
-            "in order on an open connection). Loading the "
-            f"slots took {listing['load_seconds']} s.",
-            "",
-            "The HTTP floor (`GET /api/health/`, one `SELECT 1`, same client and "
-            f"server): p50 {listing['http_floor_health_endpoint']['p50_ms']} ms. "
-            "Above that floor the listing costs "
-            f"{listing['p50_ratio_above_http_floor']} x the raw SQL time.",
-            "",
-            "EXPLAIN ANALYZE of the page query:",
-            "",
-            "```",
-            listing["explain_page_query"],
-            "```",
+            f"Loading the slots took {listing['load_seconds']} s. The HTTP floor "
+            "(`GET /api/health/`, one `SELECT 1`, same client and server): p50 "
+            f"{listing['http_floor_health_endpoint']['p50_ms']} ms. Raw is every "
+            "statement the request issues, replayed in order through psycopg on "
+            "an open connection.",
             "",
         ]
+        endpoints = [("The slots of a day", listing)]
+        if "days" in listing:
+            endpoints.append(("The calendar's days of a month", listing["days"]))
+        for title, endpoint in endpoints:
+            lines += [
+                f"{title}, `GET {endpoint['path']}`: API p50 "
+                f"{endpoint['api']['p50_ms']} ms, p99 {endpoint['api']['p99_ms']} "
+                "ms; the same SQL through psycopg: p50 "
+                f"{endpoint['raw_psycopg_same_sql']['p50_ms']} ms, p99 "
+                f"{endpoint['raw_psycopg_same_sql']['p99_ms']} ms "
+                f"({len(endpoint['statements'])} statements). Above the floor it "
+                f"costs {endpoint['p50_ratio_above_http_floor']} x the raw SQL time."
+                "",
+                "",
+                "EXPLAIN ANALYZE of its query of the slots:",
+                "",
+                "```",
+                endpoint["explain_page_query"],
+                "```",
+                "",
+            ]
     if "expiry" in results:
         expiry = results["expiry"]
         lines += [
@@ -378,7 +395,7 @@ def analysis(results):
             f"{listing['http_floor_health_endpoint']['p50_ms']} ms over the same "
             "HTTP path, and the rest is Django and DRF (query building, "
             "pagination, serializing 20 slots): a fixed few milliseconds that the "
-            f"3 x target leaves no room for when the SQL itself takes {sql_ms} ms.",
+            f"2.5 x target leaves no room for when the SQL itself takes {sql_ms} ms.",
             "",
         ]
     return lines

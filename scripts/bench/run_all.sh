@@ -7,13 +7,15 @@
 #
 # BENCH_PGHOST / BENCH_PGPORT / BENCH_PGUSER pick the PostgreSQL server
 # (default 127.0.0.1:5432, user postgres); it starts the local cluster if
-# it is not running.
+# it is not running. BENCH_DB names the database it drops and recreates
+# (default doceamor_bench) and BENCH_PORT gunicorn's port (default 8765),
+# so two runs on one machine need not collide.
 source "$(dirname "$0")/../_venv.sh"
 PGHOST="${BENCH_PGHOST:-127.0.0.1}"
 PGPORT="${BENCH_PGPORT:-5432}"
 PGUSER="${BENCH_PGUSER:-postgres}"
 PORT="${BENCH_PORT:-8765}"
-DB="doceamor_bench"
+DB="${BENCH_DB:-doceamor_bench}"
 URL="postgres://${PGUSER}@${PGHOST}:${PGPORT}/${DB}"
 
 if ! pg_isready -q -h "$PGHOST" -p "$PGPORT"; then
@@ -38,7 +40,7 @@ export GUNICORN_BIND="127.0.0.1:${PORT}"
 .venv/bin/python manage.py migrate --no-input -v0
 PIDFILE="$(mktemp)"
 .venv/bin/gunicorn --config gunicorn.conf.py --pid "$PIDFILE" \
-  --access-logfile /dev/null > /tmp/doceamor-bench-gunicorn.log 2>&1 &
+  --access-logfile /dev/null > "/tmp/${DB}-gunicorn.log" 2>&1 &
 trap 'kill "$(cat "$PIDFILE")" 2>/dev/null; rm -f "$PIDFILE"' EXIT
 for _ in $(seq 1 60); do
   curl -sf "http://127.0.0.1:${PORT}/api/health/" >/dev/null && break

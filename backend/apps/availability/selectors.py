@@ -3,13 +3,18 @@
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, QuerySet
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    QuerySet,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.availability.models import Availability
-from apps.services.models import Service
-from apps.staff.models import Staff
 
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -26,8 +31,8 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def availability_bookable(
     *,
-    service: Service | None = None,
-    staff: Staff | None = None,
+    service_id: int | None = None,
+    staff_id: int | None = None,
     day: date | None = None,
     now: datetime | None = None,
 ) -> QuerySet[Availability]:
@@ -36,34 +41,57 @@ def availability_bookable(
     "Future" means after the minimum notice (BOOKING_MIN_NOTICE_MINUTES).
 
     With a service, only slots of staff who offer it, long enough for it, and
-    none at all while the service is inactive.
+    none at all while the service is inactive. The service is joined in rather
+    than read first, so an id that names nothing simply matches no slot.
     """
     now = now or timezone.now()
     earliest = now + timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES)
     slots = Availability.objects.filter(
         is_booked=False, start_time__gt=earliest, staff__is_active=True
     )
-    if service is not None:
-        if not service.is_active:
-            return Availability.objects.none()
+    if service_id is not None:
+        # One filter() call, so all three conditions are on the same joined
+        # service row.
         slots = slots.filter(
-            staff__services=service,
-            end_time__gte=F("start_time") + timedelta(minutes=service.duration_minutes),
+            staff__services__id=service_id,
+            staff__services__is_active=True,
+            end_time__gte=F("start_time")
+            + ExpressionWrapper(
+                # Typed as a plain integer: SQLite multiplies only those.
+                ExpressionWrapper(
+                    F("staff__services__duration_minutes"), output_field=IntegerField()
+                )
+                * timedelta(minutes=1),
+                output_field=DurationField(),
+            ),
         )
-    if staff is not None:
-        slots = slots.filter(staff=staff)
+    if staff_id is not None:
+        slots = slots.filter(staff_id=staff_id)
     if day is not None:
         start, end = local_day_bounds(day)
         slots = slots.filter(start_time__gte=start, start_time__lt=end)
     return slots.select_related("staff").order_by("start_time", "pk")
 
 
+def availability_bookable_rows(**filters) -> QuerySet[dict]:
+    """availability_bookable as the rows a guest is shown, not model instances.
+
+    Takes the same keyword arguments. A page of these is one query, and
+    rendering it builds no Availability or Staff object only to read it.
+    """
+    return (
+        availability_bookable(**filters)
+        .select_related(None)
+        .values("id", "staff_id", "start_time", "end_time", staff_name=F("staff__name"))
+    )
+
+
 def availability_bookable_days(
     *,
     first_day: date,
     last_day: date,
-    service: Service | None = None,
-    staff: Staff | None = None,
+    service_id: int | None = None,
+    staff_id: int | None = None,
     now: datetime | None = None,
 ) -> list[dict]:
     """Days of BOOKING_TIMEZONE from first_day to last_day with bookable slots.
@@ -75,9 +103,9 @@ def availability_bookable_days(
     zone = timezone.get_default_timezone()
     range_start, _ = local_day_bounds(first_day)
     _, range_end = local_day_bounds(last_day)
-    slots = availability_bookable(service=service, staff=staff, now=now).filter(
-        start_time__gte=range_start, start_time__lt=range_end
-    )
+    slots = availability_bookable(
+        service_id=service_id, staff_id=staff_id, now=now
+    ).filter(start_time__gte=range_start, start_time__lt=range_end)
     rows = (
         slots.select_related(None)
         .annotate(day=TruncDate("start_time", tzinfo=zone))

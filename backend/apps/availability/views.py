@@ -4,7 +4,10 @@ from rest_framework.response import Response
 
 from apps.availability import services
 from apps.availability.filters import AvailabilityFilter
-from apps.availability.selectors import availability_bookable, availability_list
+from apps.availability.selectors import (
+    availability_bookable_rows,
+    availability_list,
+)
 from apps.availability.serializers import (
     AvailabilitySerializer,
     BookableSlotQuerySerializer,
@@ -14,15 +17,29 @@ from common.permissions import has_staff_permission, model_permissions
 from common.schema import audience_schemas
 
 
-def bookable_slots_for(request):
-    """Parse the guest query parameters (400 on bad ones) and select slots."""
+def bookable_slot_query(request) -> BookableSlotQuerySerializer:
+    """The guest's query parameters, checked for shape (400 on bad ones)."""
     query = BookableSlotQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    return availability_bookable(
-        service=query.validated_data.get("service"),
-        staff=query.validated_data.get("staff"),
+    return query
+
+
+def bookable_slots_for(query: BookableSlotQuerySerializer):
+    """The bookable slots the query asks for, as rows to render."""
+    return availability_bookable_rows(
+        service_id=query.validated_data.get("service"),
+        staff_id=query.validated_data.get("staff"),
         day=query.validated_data.get("date"),
     )
+
+
+def bookable_slot_page(view, request):
+    """One page of bookable slots for a guest, or 400 for an unknown id."""
+    query = bookable_slot_query(request)
+    page = view.paginate_queryset(bookable_slots_for(query))
+    if not page:
+        query.check_ids_exist()
+    return view.get_paginated_response(view.get_serializer(page, many=True).data)
 
 
 def _sees_every_slot(request) -> bool:
@@ -52,9 +69,12 @@ class AvailabilityViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if _sees_every_slot(self.request):
             return availability_list()
-        if self.action == "list":
-            return bookable_slots_for(self.request)
-        return availability_bookable()
+        return availability_bookable_rows()
+
+    def list(self, request, *args, **kwargs):
+        if _sees_every_slot(request):
+            return super().list(request, *args, **kwargs)
+        return bookable_slot_page(self, request)
 
     def filter_queryset(self, queryset):
         # Guests' filters are applied by the selector in get_queryset.

@@ -72,7 +72,7 @@ class RescheduleForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The next bookable slots for the booking's service; the domain layer
         # re-checks the chosen one under its lock.
-        slots = availability_bookable(service=booking.service).exclude(
+        slots = availability_bookable(service_id=booking.service_id).exclude(
             pk=booking.availability_id
         )
         self.fields["availability"].queryset = slots

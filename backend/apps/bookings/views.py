@@ -17,7 +17,7 @@ from apps.availability.serializers import (
     BookableSlotQuerySerializer,
     BookableSlotSerializer,
 )
-from apps.availability.views import bookable_slots_for
+from apps.availability.views import bookable_slot_page
 from apps.bookings import idempotency, selectors, services
 from apps.bookings.filters import BookingFilter
 from apps.bookings.models import Booking, BookingEvent
@@ -34,7 +34,7 @@ from apps.bookings.serializers import (
     GuestRescheduleSerializer,
 )
 from apps.bookings.throttles import BookingCreateThrottle, BookingLookupThrottle
-from common.api import ErrorSerializer
+from common.api import ErrorSerializer, UncountedPagination
 from common.exceptions import DomainError
 from common.http import client_key
 from common.permissions import PUBLIC, action_permissions, has_staff_permission
@@ -411,10 +411,10 @@ class BookingViewSet(
         detail=False,
         methods=["get"],
         filter_backends=[],
+        pagination_class=UncountedPagination,
     )
     def availability(self, request):
-        page = self.paginate_queryset(bookable_slots_for(request))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return bookable_slot_page(self, request)
 
     @extend_schema(
         summary="Days with bookable slots, for a calendar",
@@ -438,9 +438,11 @@ class BookingViewSet(
         days = availability_bookable_days(
             first_day=query.validated_data["first_day"],
             last_day=query.validated_data["last_day"],
-            service=query.validated_data.get("service"),
-            staff=query.validated_data.get("staff"),
+            service_id=query.validated_data.get("service"),
+            staff_id=query.validated_data.get("staff"),
         )
+        if not days:
+            query.check_ids_exist()
         return Response(
             BookableDaysSerializer(
                 {"timezone": settings.BOOKING_TIMEZONE, "days": days}

@@ -57,12 +57,12 @@ def test_days_are_calendar_days_of_the_business_timezone_across_dst(
     days = availability_bookable_days(
         first_day=date(2026, 10, 1),
         last_day=date(2026, 10, 31),
-        service=service,
+        service_id=service.pk,
         now=utc(2026, 9, 1),
     ) + availability_bookable_days(
         first_day=date(2027, 3, 1),
         last_day=date(2027, 3, 31),
-        service=service,
+        service_id=service.pk,
         now=utc(2026, 9, 1),
     )
 
@@ -80,7 +80,7 @@ def test_range_edges_are_local_midnights_on_a_dst_day(service, staff_member):
     days = availability_bookable_days(
         first_day=date(2027, 3, 28),
         last_day=date(2027, 3, 28),
-        service=service,
+        service_id=service.pk,
         now=utc(2026, 9, 1),
     )
 
@@ -197,14 +197,14 @@ def test_one_query_however_many_days_and_slots(
         days = availability_bookable_days(
             first_day=first_day,
             last_day=first_day + timedelta(days=61),
-            service=service,
+            service_id=service.pk,
         )
 
     assert len(days) == 40
     assert {day["count"] for day in days} == {3}
 
 
-def test_the_endpoint_adds_only_the_parameter_lookups(
+def test_the_endpoint_is_one_query_with_service_and_staff(
     django_assert_num_queries, api_client, service, staff_member
 ):
     first_day = timezone.localdate() + timedelta(days=1)
@@ -220,9 +220,38 @@ def test_the_endpoint_adds_only_the_parameter_lookups(
         "to": (first_day + timedelta(days=30)).isoformat(),
     }
 
-    # The service, the staff member, the days.
-    with django_assert_num_queries(3):
+    # The service and staff member are joined into the days query, not read
+    # first.
+    with django_assert_num_queries(1):
         response = api_client.get(URL, params)
 
     assert response.status_code == 200
     assert len(response.json()["days"]) == 10
+
+
+def test_no_days_checks_the_ids_in_one_query_each(
+    django_assert_num_queries, api_client, service, staff_member
+):
+    params = {"service": service.pk, "staff": staff_member.pk}
+    params |= {"from": "2026-12-01", "to": "2026-12-31"}
+
+    # The days, then whether the service and the staff member exist.
+    with django_assert_num_queries(3):
+        response = api_client.get(URL, params)
+
+    assert response.status_code == 200
+    assert response.json()["days"] == []
+
+
+def test_an_inactive_service_has_no_days(api_client, service, staff_member):
+    day = timezone.localdate() + timedelta(days=2)
+    slot_at(staff_member, timezone.make_aware(datetime(day.year, day.month, day.day)))
+    service.is_active = False
+    service.save()
+
+    response = api_client.get(
+        URL, {"service": service.pk, "from": day.isoformat(), "to": day.isoformat()}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["days"] == []

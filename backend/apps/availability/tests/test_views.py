@@ -4,11 +4,15 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework import serializers
 
 from apps.availability.models import Availability
 from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings.tests.factories import BookingFactory
+from apps.services.tests.factories import ServiceFactory
 from apps.staff.tests.factories import StaffFactory
 from common.tests.assertions import assert_error
 
@@ -69,7 +73,8 @@ def test_slots_for_an_inactive_service_are_none(api_client, service, slot):
     service.is_active = False
     service.save()
     response = api_client.get("/api/bookings/availability/", {"service": service.pk})
-    assert response.json()["count"] == 0
+    assert response.status_code == 200
+    assert response.json()["results"] == []
 
 
 def test_staff_see_every_slot_and_filter_by_is_booked(staff_client, slot, slot_zoo):
@@ -209,3 +214,103 @@ def test_lists_are_paginated_with_a_capped_page_size(api_client, staff_member):
     assert data["count"] == 120
     assert len(data["results"]) == 100
     assert data["next"] is not None
+
+
+@pytest.fixture
+def busy_day(service):
+    """150 bookable slots on one day, of 30 staff members offering `service`."""
+    day = timezone.localdate() + timedelta(days=3)
+    for member in StaffFactory.create_batch(30, services=[service]):
+        for hour in range(9, 14):
+            start = timezone.make_aware(datetime(day.year, day.month, day.day, hour))
+            AvailabilityFactory(
+                staff=member, start_time=start, end_time=start + timedelta(hours=1)
+            )
+    return day
+
+
+@pytest.mark.parametrize("page_size", [20, 100])
+def test_guest_slot_page_is_one_statement_without_a_count(
+    api_client, service, busy_day, page_size
+):
+    params = {"service": service.pk, "date": busy_day.isoformat()}
+    with CaptureQueriesContext(connection) as captured:
+        response = api_client.get(
+            "/api/bookings/availability/", {**params, "page_size": page_size}
+        )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["results"]) == page_size
+    assert len({slot["staff"] for slot in body["results"]}) > 1
+    assert "count" not in body
+    # The service is joined in, the staff names come with the rows, and no
+    # count of every match runs beside the page.
+    assert len(captured) == 1, [q["sql"] for q in captured.captured_queries]
+    assert "COUNT(" not in captured.captured_queries[0]["sql"].upper()
+
+
+def test_guest_slot_pages_follow_next_to_the_end(api_client, service, busy_day):
+    url = "/api/bookings/availability/"
+    params = {"service": service.pk, "date": busy_day.isoformat(), "page_size": 40}
+    first = api_client.get(url, params).json()
+    pages, ids = [first], [s["id"] for s in first["results"]]
+    while pages[-1]["next"]:
+        pages.append(api_client.get(pages[-1]["next"]).json())
+        ids += [s["id"] for s in pages[-1]["results"]]
+
+    assert [len(page["results"]) for page in pages] == [40, 40, 40, 30]
+    assert len(set(ids)) == 150
+    assert first["previous"] is None
+    assert "page=" not in pages[1]["previous"]
+    assert "page=3" in pages[3]["previous"]
+    for page in ("5", "0", "x"):
+        assert_error(api_client.get(url, {**params, "page": page}), 404, "not_found")
+
+
+def test_exactly_one_full_page_has_no_next(api_client, service, busy_day):
+    params = {"service": service.pk, "date": busy_day.isoformat(), "page_size": 75}
+    second = api_client.get("/api/bookings/availability/", {**params, "page": 2})
+
+    assert len(second.json()["results"]) == 75
+    assert second.json()["next"] is None
+
+
+@pytest.mark.parametrize("url", ["/api/bookings/availability/", "/api/availability/"])
+@pytest.mark.parametrize("field", ["service", "staff"])
+def test_an_unknown_id_is_400_checked_only_for_an_empty_page(
+    api_client, staff_member, slot, url, field
+):
+    body = assert_error(api_client.get(url, {field: 999999}), 400, "invalid")
+    assert body["errors"] == {field: ['Invalid pk "999999" - object does not exist.']}
+
+    # A known id that finds nothing is an empty page after one more look-up.
+    known = {"service": ServiceFactory().pk, "staff": StaffFactory().pk}[field]
+    with CaptureQueriesContext(connection) as captured:
+        response = api_client.get(url, {field: known})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+    assert len(captured) <= 3
+
+    # One that finds slots is never looked up on its own.
+    found = {"service": slot.staff.services.get().pk, "staff": staff_member.pk}
+    with CaptureQueriesContext(connection) as captured:
+        response = api_client.get(url, {field: found[field]})
+    assert [s["id"] for s in response.json()["results"]] == [slot.pk]
+    assert not any(
+        '"services_service"."id" =' in q["sql"] and "availability" not in q["sql"]
+        for q in captured.captured_queries
+    )
+
+
+def test_guest_slot_fields_render_as_drf_renders_them(api_client, slot):
+    (rendered,) = api_client.get("/api/bookings/availability/").json()["results"]
+
+    when = serializers.DateTimeField().to_representation
+    assert rendered == {
+        "id": slot.pk,
+        "staff": slot.staff_id,
+        "staff_name": slot.staff.name,
+        "start_time": when(slot.start_time),
+        "end_time": when(slot.end_time),
+    }

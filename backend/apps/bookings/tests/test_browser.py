@@ -85,7 +85,7 @@ def test_demo_desk_verifies_on_the_desk_and_cannot_edit_services(
     call_command("seed_demo", "--days", "3", stdout=out)
     password = re.search(r"'demo-desk' with password '([^']+)'", out.getvalue())[1]
     service = Service.objects.get(name="Classic manicure")
-    slot = availability_bookable(service=service).first()
+    slot = availability_bookable(service_id=service.pk).first()
     booking = unpaid_booking(service, slot)
     page = browser_page
 
