@@ -12,12 +12,13 @@ chdir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "backend")
 wsgi_app = "config.wsgi:application"
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# The usual rule for synchronous workers, two per core plus one, is what
-# measurement on a 2-core machine also picked (docs/benchmarks.md, "gunicorn
-# workers"): a request is mostly Python, so more processes than cores only
-# queue for the CPU, and a few spare cover the time each spends waiting on
-# PostgreSQL. GUNICORN_THREADS > 1 switches to the gthread worker.
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# One sync worker per CPU: measured on 2 CPUs (docs/benchmarks.md, "gunicorn
+# workers"), it made the most creates/s in two rounds, ahead of 3, 5
+# and 8 workers and of gthread; a request is mostly Python, so extra
+# processes only take turns on the CPUs and threads queue for the GIL. With
+# PostgreSQL on another host, requests wait longer on the network and a few
+# more workers pay (docs/operations.md). GUNICORN_THREADS > 1 selects gthread.
+workers = int(os.environ.get("GUNICORN_WORKERS", max(2, multiprocessing.cpu_count())))
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
 worker_class = "gthread" if threads > 1 else "sync"
 # A request waiting on a row lock gives up after BOOKING_LOCK_TIMEOUT_SECONDS,

@@ -51,7 +51,8 @@ def sweep_table(results):
         "",
         "`scripts/bench/gunicorn_sweep.sh` ran the throughput benchmark under "
         "each setup (workers x threads; 1 thread is the sync worker), one after "
-        "the other on this machine:",
+        "the other on this machine; a setup listed twice was run again later to "
+        "see the noise:",
         "",
         "| setup | creates/s at 8 / 32 / 64 clients | share of raw | API p99 at 64 "
         "clients ms | raw p99 at 64 ms | peak worker RSS MiB |",
@@ -66,6 +67,15 @@ def sweep_table(results):
             f"| {setup} | {rates} | {shares} | {levels[-1]['api']['p99_ms']} | "
             f"{levels[-1]['raw_psycopg']['p99_ms']} | {run['worker_peak_rss_mib']} |"
         )
+    lines += [
+        "",
+        "On 2 CPUs shared with PostgreSQL and the load, two sync workers (one "
+        "per CPU) made the most creates/s in both rounds, and the gthread "
+        "worker the fewest, with the longest p99: a create is mostly Python, so "
+        "threads only queue for the GIL, and processes beyond the CPUs only "
+        "take turns on them. `gunicorn.conf.py` therefore starts one sync "
+        "worker per CPU. docs/operations.md says when to raise it.",
+    ]
     return [*lines, ""]
 
 
@@ -184,13 +194,55 @@ def write_report(results, path):
             f"{create['without key']['ms_per_create']} ms per create without an "
             f"`Idempotency-Key`, {create['with key']['statements']} statements and "
             f"{create['with key']['ms_per_create']} ms with one (the guest page "
-            "always sends one). `--show-sql` prints them. The profile of "
-            f"{create['requests']} keyed creates, by own time "
-            f"(`--sort {create['profile_sort']}`), top entries:",
+            "always sends one). `--show-sql` prints them.",
+            "",
+            f"Where a keyed create's time goes, from cProfile over "
+            f"{create['requests']} keyed creates (profiled times run about twice "
+            "the plain ones; the shares are what counts):",
+            "",
+            "| part | ms per create, profiled | share |",
+            "| --- | --- | --- |",
+            *(
+                f"| {name.replace('  ', '— ')} | {ms} | {share:.0%} |"
+                for name, ms, share in create.get("profile_parts", [])
+            ),
+            "",
+            "The profile's top entries by own time "
+            f"(`--sort {create['profile_sort']}`):",
             "",
             "```",
             *create["profile_top"].splitlines(),
             "```",
+            "",
+        ]
+    if "throttle" in results:
+        throttle = results["throttle"]
+        lines += [
+            "### 2. The guest throttle",
+            "",
+            "`scripts/bench/throttle.py` times the throttle in-process on the "
+            f"benchmark database, {throttle['checks']} checks a row: the fixed-"
+            "window counter (`apps.ratelimits`) on the database and on Redis "
+            "(`REDIS_URL`), against DRF's `SimpleRateThrottle` it replaced. 'One "
+            "client' sends every check from one address; 'many clients' from a "
+            "new address each time.",
+            "",
+            "| throttle | clients | statements per check | µs per check |",
+            "| --- | --- | --- | --- |",
+            *(
+                f"| {row['throttle']} | {row['clients']} | "
+                f"{row['statements_per_check']:g} | {row['microseconds_per_check']} |"
+                for row in throttle["rows"]
+            ),
+            "",
+            (
+                "Redis at 127.0.0.1:6379 answered; its rows are above."
+                if throttle["redis_reachable"]
+                else "No redis-server answered at 127.0.0.1:6379: no Redis rows."
+            )
+            + f" Purging {throttle['purge']['ended_counters']:,} ended counters "
+            f"(`purge_rate_limits`, run by `run_scheduled_jobs`) took "
+            f"{throttle['purge']['ms']} ms.",
             "",
         ]
     if "throughput" in results:
@@ -280,9 +332,18 @@ def write_report(results, path):
             "",
             "Peak RSS (VmHWM) of each gunicorn worker after the throughput run: "
             + ", ".join(f"{v} MiB" for v in memory["gunicorn_workers_mib"].values())
-            + f". Expiry command at {EXPIRY_BOOKINGS:,}: "
-            f"{results['expiry']['one_run']['peak_rss_mib']} MiB (it streams in "
-            "batches; it never loads the whole set).",
+            + "; their PSS then: "
+            + ", ".join(
+                f"{v} MiB" for v in memory.get("gunicorn_workers_pss_mib", {}).values()
+            )
+            + "."
+            + (
+                f" Expiry command at {EXPIRY_BOOKINGS:,}: "
+                f"{results['expiry']['one_run']['peak_rss_mib']} MiB (it streams "
+                "in batches; it never loads the whole set)."
+                if "expiry" in results
+                else ""
+            ),
             "",
         ]
     lines += sweep_table(results)
@@ -360,27 +421,83 @@ def analysis(results):
     throughput, listing = results.get("throughput"), results.get("listing")
     if throughput and not throughput["pass"]:
         rates = [level["api"]["creates_per_second"] for level in throughput["levels"]]
+        create = results.get("create", {})
+        parts = {name.strip(): ms for name, ms, _ in create.get("profile_parts", [])}
+        whole = parts.get("the whole request", 0)
+        waiting = parts.get("waiting on PostgreSQL (all statements)", 0)
+        statements = create.get("with key", {}).get("statements", "-")
+        largest = max(
+            (
+                (ms, name)
+                for name, ms in parts.items()
+                if name
+                not in (
+                    "the whole request",
+                    "booking_create, in all",
+                    "waiting on PostgreSQL (all statements)",
+                )
+            ),
+            default=(0, "-"),
+        )
+        before = results.get("before", {})
+        before_statements = (
+            before.get("create", {}).get("with key", {}).get("statements", "-")
+        )
+        before_rates = [
+            level["api"]["creates_per_second"]
+            for level in before.get("throughput", {}).get("levels", [])
+        ]
+        gain = f"{sum(rates) / sum(before_rates) - 1:+.0%}" if before_rates else "-"
         lines += [
             "### Why the throughput target is missed",
             "",
-            f"API creates/s do not grow from 8 to 64 clients ({rates}): the server "
-            "is saturated, and on this machine its bound is CPU, shared by gunicorn, "
-            "PostgreSQL and the load generator. Per create, the API runs the same "
-            "locked transaction as the raw baseline plus request parsing and "
-            "validation, the throttle counter (a database cache write unless "
-            "`REDIS_URL` is set), the per-contact unpaid limit (advisory locks and "
-            "a count), the confirmation email (queued after commit) and rendering "
-            "the booking: 22 SQL statements and about 10 ms per request measured "
-            "in-process on an idle machine by `scripts/bench/profile_create.py` "
-            "(a third of it waiting on the "
-            "database, the rest Python in Django and DRF), against 5 statements "
-            "and about 3 ms, nearly all of it waiting, for raw psycopg. The "
-            "profile (cProfile, in-process) shows no single "
-            "hot spot left: time is spread over ORM query compilation, DRF "
-            "serializer machinery and the database round trips. Reaching 20% "
-            "would mean bypassing the ORM and DRF on the write path, which would "
-            "give up the single domain layer the design rests on. More CPUs "
-            "scale gunicorn workers; the ratio is a property of the stack.",
+            f"API creates/s hardly change from 8 to 64 clients ({rates}): the "
+            "server is saturated, and its bound is the two CPUs, which gunicorn, "
+            "PostgreSQL and the load generator share. Raw psycopg spends about "
+            "one round trip per statement and nothing else: 4 statements, no "
+            "Python to speak of. A keyed create through the API runs "
+            f"{statements} statements, and the profile above (section 2) puts "
+            f"{waiting} of its {whole} profiled ms on waiting for PostgreSQL; "
+            "the rest is Python, spread over the parts listed there. The "
+            f"largest single part is {largest[1]} ({largest[0]} ms), and what "
+            "is left in each is Django's and DRF's own machinery (ORM query "
+            "compilation, model instances, serializer fields, middleware), not "
+            "a query or a loop of ours. Issue 17 took a keyed create from "
+            f"{before_statements} statements to {statements} and replaced the "
+            "throttle's growing pickled history with one counter row; creates/s "
+            f"changed by {gain} over the three levels (the before/after table). "
+            "A quarter of raw would need about three times less CPU per create, "
+            "which means leaving the ORM and DRF on the write path and with "
+            "them the single domain layer the design rests on. The ratio is a "
+            "property of the stack; more CPUs scale the workers (see gunicorn "
+            "workers).",
+            "",
+        ]
+    memory = results.get("memory")
+    if memory and not memory.get("pass", True):
+        before = results.get("before", {}).get("memory", {})
+        before_peak = max(before.get("gunicorn_workers_mib", {"-": "-"}).values())
+        peak = max(memory["gunicorn_workers_mib"].values())
+        lines += [
+            "### Why the memory target is missed",
+            "",
+            f"The peak RSS of a worker is {peak} MiB after the throughput run; the "
+            f"code before issue 17, measured the same way, peaked at {before_peak} "
+            "MiB. Nearly all of it is there before the first request; importing "
+            "the app in a fresh process adds, step by step (MiB of RSS):",
+            "",
+            *(
+                f"- {name}: {mib}"
+                for name, mib in memory.get("import_footprint_mib", [])
+            ),
+            "",
+            "RSS counts the shared libraries in every worker; PSS, a worker's "
+            "own pages plus its share of the shared ones, was "
+            + ", ".join(
+                f"{v} MiB" for v in memory.get("gunicorn_workers_pss_mib", {}).values()
+            )
+            + ". Issue 17's changes add no import to a worker (the Redis client "
+            "is imported only when `REDIS_URL` is set).",
             "",
         ]
     if listing and not listing["pass"]:

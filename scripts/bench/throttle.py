@@ -13,6 +13,7 @@ writes carry a per-run key prefix; run it on a benchmark database.
 """
 
 import argparse
+import json
 import time
 from types import SimpleNamespace
 
@@ -24,6 +25,7 @@ def main():
     parser.add_argument("--checks", type=int, default=2000)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--purge-rows", type=int, default=100_000)
+    parser.add_argument("--json", help="write the figures to this file")
     options = parser.parse_args()
 
     django_in_process(BOOKING_LOG_LEVEL="WARNING", REDIS_URL="")
@@ -95,6 +97,7 @@ def main():
     print(f"{connection.vendor}, {options.checks} checks per row, rate {rate}")
     print(f"{'throttle':36} {'clients':12} {'statements/check':>16} {'µs/check':>9}")
     phase = 0
+    rows = []
     for name, throttle_class, redis_url in paths:
         settings.REDIS_URL = redis_url
         for mode in ("one client", "many clients"):
@@ -112,6 +115,14 @@ def main():
             elapsed = time.perf_counter() - started
             micros = elapsed / options.checks * 1e6
             print(f"{name:36} {mode:12} {statements:>16.1f} {micros:>9.0f}")
+            rows.append(
+                {
+                    "throttle": name,
+                    "clients": mode,
+                    "statements_per_check": statements,
+                    "microseconds_per_check": round(micros),
+                }
+            )
     settings.REDIS_URL = ""
 
     # The purge's cost, paid by run_scheduled_jobs, never by a request.
@@ -124,10 +135,20 @@ def main():
     )
     started = time.perf_counter()
     deleted = ratelimit_counters_purge(now=time.time())
-    print(
-        f"purge: {deleted} ended counters in "
-        f"{(time.perf_counter() - started) * 1000:.0f} ms"
-    )
+    purge_ms = round((time.perf_counter() - started) * 1000)
+    print(f"purge: {deleted} ended counters in {purge_ms} ms")
+    if options.json:
+        with open(options.json, "w") as file:
+            json.dump(
+                {
+                    "checks": options.checks,
+                    "redis_reachable": redis_reachable,
+                    "rows": rows,
+                    "purge": {"ended_counters": deleted, "ms": purge_ms},
+                },
+                file,
+                indent=2,
+            )
     database_cache.clear()
     if redis_reachable:
         client = redis.Redis.from_url(options.redis_url)

@@ -71,11 +71,13 @@ RAW_CREATE = [
     " FROM availability_availability a JOIN staff_staff s ON s.id = a.staff_id"
     " WHERE a.id = %(slot)s FOR NO KEY UPDATE OF a",
     "INSERT INTO bookings_booking (reference, service_id, staff_id, availability_id,"
-    " customer_name, customer_email, customer_phone, customer_phone_digits, notes,"
-    " amount_due, status, payment_expires_at, cancel_reason, created_at, updated_at)"
+    " customer_name, customer_email, customer_phone, customer_phone_digits,"
+    " customer_email_key, client_key, notes, amount_due, status,"
+    " payment_expires_at, cancel_reason, created_at, updated_at)"
     " SELECT %(ref)s, %(service)s, a.staff_id, a.id, 'Raw', 'raw@bench.example',"
-    " '555', '555', '', 30, 'awaiting_payment', now() + interval '30 minutes', '',"
-    " now(), now() FROM availability_availability a WHERE a.id = %(slot)s"
+    " '555', '555', 'raw@bench.example', '', '', 30, 'awaiting_payment',"
+    " now() + interval '30 minutes', '', now(), now()"
+    " FROM availability_availability a WHERE a.id = %(slot)s"
     " RETURNING id",
     "UPDATE availability_availability SET is_booked = true, updated_at = now()"
     " WHERE id = %(slot)s",

@@ -154,8 +154,21 @@ def booking_create(
     Every domain error is raised before the first write (see
     `run_write_transaction`, which also redoes the rare reference clash).
     """
-    arguments = locals()
-    return run_write_transaction(lambda: _booking_create(**arguments))
+    return run_write_transaction(
+        lambda: _booking_create(
+            service_id=service_id,
+            availability_id=availability_id,
+            customer_name=customer_name,
+            customer_email=customer_email,
+            customer_phone=customer_phone,
+            notes=notes,
+            staff_id=staff_id,
+            actor=actor,
+            source=source,
+            client_key=client_key,
+            now=now,
+        )
+    )
 
 
 def _booking_create(

@@ -41,9 +41,15 @@ def test_gunicorn_workers_follow_the_cpu_count(monkeypatch):
     config = Path(settings.PROJECT_DIR) / "gunicorn.conf.py"
     monkeypatch.setattr("multiprocessing.cpu_count", lambda: 4)
     monkeypatch.delenv("GUNICORN_WORKERS", raising=False)
-    assert runpy.run_path(str(config))["workers"] == 9
+    default = runpy.run_path(str(config))
+    # One sync worker per CPU, as measured (docs/benchmarks.md).
+    assert (default["workers"], default["worker_class"]) == (4, "sync")
+    monkeypatch.setattr("multiprocessing.cpu_count", lambda: 1)
+    assert runpy.run_path(str(config))["workers"] == 2
     monkeypatch.setenv("GUNICORN_WORKERS", "3")
+    monkeypatch.setenv("GUNICORN_THREADS", "4")
     loaded = runpy.run_path(str(config))
-    assert loaded["workers"] == 3
+    assert (loaded["workers"], loaded["threads"]) == (3, 4)
+    assert loaded["worker_class"] == "gthread"
     assert loaded["wsgi_app"] == "config.wsgi:application"
     assert Path(loaded["chdir"]).name == "backend"
