@@ -113,8 +113,8 @@ class Database:
     def __init__(self, url):
         self.url = url
 
-    def connect(self):
-        return psycopg.connect(self.url, autocommit=True)
+    def connect(self, **options):
+        return psycopg.connect(self.url, autocommit=True, **options)
 
     def execute(self, sql, params=None):
         with self.connect() as conn:
