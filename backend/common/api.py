@@ -184,6 +184,7 @@ DATABASE_UNAVAILABLE = _error_body(
 # Measured by scripts/faults (docs/reliability.md): workers reconnect within
 # about a second of the database coming back.
 DATABASE_RETRY_AFTER = "1"
+INVALID_FIELDS = "The request has invalid fields."
 REQUEST_TOO_LARGE = _error_body(
     "request_too_large", "The request body is larger than this API accepts."
 )
@@ -197,8 +198,11 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         errors = {exc.field: [exc.detail]} if exc.status_code == 400 else None
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        # `invalid` reads the same whoever raised it (a serializer or the
+        # domain layer): the generic detail, the specifics in `errors`.
+        detail = INVALID_FIELDS if exc.code == "invalid" else exc.detail
         return Response(
-            _error_body(exc.code, exc.detail, errors),
+            _error_body(exc.code, detail, errors),
             status=exc.status_code,
             headers=headers,
         )
@@ -240,9 +244,7 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, drf_exceptions.ValidationError):
         response.data = _error_body(
-            "invalid",
-            "The request has invalid fields.",
-            _flatten_validation_errors(exc.detail),
+            "invalid", INVALID_FIELDS, _flatten_validation_errors(exc.detail)
         )
         return response
     if isinstance(exc, Http404):

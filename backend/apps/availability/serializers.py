@@ -4,6 +4,7 @@ from apps.availability.models import Availability
 from apps.services.models import Service
 from apps.staff.models import Staff
 from common.dates import validate_allowed_date
+from common.fields import IdField
 
 
 class AvailabilitySerializer(serializers.ModelSerializer):
@@ -54,19 +55,18 @@ class BookableSlotSerializer(serializers.Serializer):
         }
 
 
-# Ids are checked for shape here and for existence by the query that uses
-# them (check_ids_exist only when it found nothing): one statement per page.
-ID_FIELD = {"min_value": 1, "max_value": 2**63 - 1, "required": False}
-
-
 class BookableQuerySerializer(serializers.Serializer):
-    """The service and staff filters every bookable-slot query shares."""
+    """The service and staff filters every bookable-slot query shares.
 
-    service = serializers.IntegerField(
+    Ids are checked for shape here and for existence by the query that uses
+    them (check_ids_exist only when it found nothing): one statement a page.
+    """
+
+    service = IdField(
+        required=False,
         help_text="Only slots whose staff offers this service, long enough for it.",
-        **ID_FIELD,
     )
-    staff = serializers.IntegerField(**ID_FIELD)
+    staff = IdField(required=False)
 
     def check_ids_exist(self) -> None:
         """400 for a service or staff id that names nothing.

@@ -8,6 +8,7 @@ from apps.availability.models import Availability
 from apps.bookings.models import Booking, BookingEvent
 from apps.bookings.phones import phone_international, phone_to_e164
 from apps.payments.epc import booking_epc_qr
+from common.fields import IdField
 
 # What people type around the digits; letters are refused, though
 # libphonenumber would read them as a keypad's (ABC -> 2).
@@ -39,13 +40,6 @@ class PhoneField(serializers.CharField):
 
     def to_representation(self, value):
         return phone_international(str(value))
-
-
-class IdField(serializers.IntegerField):
-    """A primary key: a positive integer the database's bigint can hold."""
-
-    def __init__(self, **kwargs):
-        super().__init__(min_value=1, max_value=2**63 - 1, **kwargs)
 
 
 class BookingCreateSerializer(serializers.Serializer):

@@ -29,9 +29,13 @@ def test_an_unknown_id_is_a_field_error_and_writes_nothing(
 ):
     response = book(api_client, {**guest_payload, field: 999999})
     assert response.status_code == 400
-    body = response.json()
-    assert body["code"] == "invalid"
-    assert body["errors"] == {field: ['Invalid pk "999999" - object does not exist.']}
+    # The same body a serializer's field error has: the generic detail, the
+    # specifics under `errors`.
+    assert response.json() == {
+        "code": "invalid",
+        "detail": "The request has invalid fields.",
+        "errors": {field: ['Invalid pk "999999" - object does not exist.']},
+    }
     assert not Booking.objects.exists()
     assert not Notification.objects.exists()
 

@@ -75,7 +75,7 @@ def test_required_fields(guest_payload, missing):
     assert missing in serializer.errors
 
 
-@pytest.mark.parametrize("bad_id", ["abc", 0, -1, 2**63, "1.5"])
+@pytest.mark.parametrize("bad_id", ["abc", 0, -1, 2**63, "1.5", "1_0", "\uff11", ""])
 def test_malformed_email_and_ids_are_field_errors(guest_payload, bad_id):
     # Ids are checked for shape here; that they name something is checked by
     # the domain layer under the slot's lock (test_guest_api).

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from apps.availability.models import Availability
 from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import services
 from apps.bookings.models import Booking
@@ -218,6 +219,29 @@ def test_a_slot_taken_meanwhile_says_so_and_shows_fresh_slots(
     first.click("#book-button")
     first.wait_for_selector("#countdown")
     assert Booking.objects.filter(customer_email="first@example.com").count() == 1
+
+
+def test_a_slot_deleted_meanwhile_reads_as_taken_and_shows_fresh_slots(
+    live_server, new_page, salon
+):
+    page = new_page()
+    choose_slot(page, live_server, salon)
+    fill_details(page)
+    # Staff delete the chosen slot before the guest sends the form: the API
+    # answers 400 `invalid` for the availability id, not a field to fix.
+    Availability.objects.filter(pk=salon["slots"][("Ana Sousa", 10)].pk).delete()
+
+    page.click("#book-button")
+    page.wait_for_selector("#time-messages .notice-error")
+    assert "someone has just booked that time" in page.inner_text("#time-messages")
+    assert "Invalid pk" not in page.inner_text("body")
+    page.wait_for_selector("button.slot")
+    shown = page.locator("button.slot").evaluate_all(
+        "buttons => buttons.map(b => b.getAttribute('aria-label'))"
+    )
+    assert "10:00 with Ana Sousa" not in shown
+    assert "11:00 with Ana Sousa" in shown
+    assert not Booking.objects.exists()
 
 
 def test_manage_my_booking_finds_and_cancels(live_server, new_page, salon, screenshots):

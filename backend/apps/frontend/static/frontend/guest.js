@@ -618,8 +618,10 @@
       return;
     }
     if (response.status === 400 && (errors.availability || errors.service || errors.staff)) {
-      // The slot (or the service) is no longer bookable: choose again.
-      slotTaken(errorText(response));
+      // The slot (or the service) is no longer bookable: choose again. An id
+      // that names nothing any more (`invalid`: deleted meanwhile) reads as
+      // a slot taken, not as the API's field message.
+      slotTaken(response.code === "invalid" ? t("error_slot_unavailable") : errorText(response));
       return;
     }
     if (response.status === 400 && showFieldErrors(errors, FORM_FIELDS)) {
