@@ -116,7 +116,7 @@ def write_report(results, path):
     if "create" in results:
         create = results["create"]
         lines.append(
-            f"| 2. statements per create | without a key: "
+            f"| 2a. statements per create | without a key: "
             f"{create['without key']['statements']}, with an Idempotency-Key: "
             f"{create['with key']['statements']} | <= 10, <= 12 | {verdict(create)} |"
         )
@@ -126,7 +126,7 @@ def write_report(results, path):
             for level in results["throughput"]["levels"]
         )
         lines.append(
-            f"| 2. throughput | API share of raw by clients: {shares} | >= 25% | "
+            f"| 2c. throughput | API share of raw by clients: {shares} | >= 25% | "
             f"{verdict(results['throughput'])} |"
         )
     if "listing" in results:
@@ -185,7 +185,7 @@ def write_report(results, path):
     if "create" in results:
         create = results["create"]
         lines += [
-            "### 2. Booking create, in-process",
+            "### 2a. Booking create, in-process",
             "",
             "`scripts/bench/profile_create.py` books through Django's test client "
             "(the same middleware, view, serializers and domain layer as over "
@@ -218,7 +218,7 @@ def write_report(results, path):
     if "throttle" in results:
         throttle = results["throttle"]
         lines += [
-            "### 2. The guest throttle",
+            "### 2b. The guest throttle",
             "",
             "`scripts/bench/throttle.py` times the throttle in-process on the "
             f"benchmark database, {throttle['checks']} checks a row: the fixed-"
@@ -247,7 +247,7 @@ def write_report(results, path):
         ]
     if "throughput" in results:
         lines += [
-            "### 2. Booking throughput over distinct free slots",
+            "### 2c. Booking throughput over distinct free slots",
             "",
             "| clients | API creates/s | API p50 / p99 ms | raw creates/s | "
             "raw p50 / p99 ms | API / raw |",
@@ -458,7 +458,7 @@ def analysis(results):
             "PostgreSQL and the load generator share. Raw psycopg spends about "
             "one round trip per statement and nothing else: 4 statements, no "
             "Python to speak of. A keyed create through the API runs "
-            f"{statements} statements, and the profile above (section 2) puts "
+            f"{statements} statements, and the profile above (section 2a) puts "
             f"{waiting} of its {whole} profiled ms on waiting for PostgreSQL; "
             "the rest is Python, spread over the parts listed there. The "
             f"largest single part is {largest[1]} ({largest[0]} ms), and what "
