@@ -22,3 +22,11 @@ class IdField(serializers.IntegerField):
         if isinstance(data, str) and not _DIGITS.fullmatch(data.strip()):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def unknown_id_message(pk) -> str:
+    """What an id that names nothing is told: DRF's own words for it."""
+    template = serializers.PrimaryKeyRelatedField.default_error_messages[
+        "does_not_exist"
+    ]
+    return str(template).format(pk_value=pk)

@@ -68,27 +68,11 @@ def measure(api, db, django_ready, path, floor, *, page_size_100=False):
         assert status == 200
         api_latencies.append(elapsed)
     # Raw: every statement the request issues, in order, on one open
-    # connection.
-    raw_latencies = []
-    with db.connect() as conn:
-        for _ in range(5):
-            for statement in sql:
-                conn.execute(statement).fetchall()
-        for _ in range(200):
-            started = time.perf_counter()
-            for statement in sql:
-                conn.execute(statement).fetchall()
-            raw_latencies.append(time.perf_counter() - started)
-    # The same replay without server-side prepared statements: psycopg
-    # prepares a statement it has run 5 times, so the replay above skips
-    # planning, while Django sends every statement unprepared.
-    unprepared_latencies = []
-    with db.connect(prepare_threshold=None) as conn:
-        for _ in range(200):
-            started = time.perf_counter()
-            for statement in sql:
-                conn.execute(statement).fetchall()
-            unprepared_latencies.append(time.perf_counter() - started)
+    # connection; psycopg prepares a statement it has run 5 times, so this
+    # replay skips planning. The unprepared one sends each statement as
+    # Django does.
+    raw_latencies = replay(db, sql)
+    unprepared_latencies = replay(db, sql, prepare_threshold=None)
     api_summary = latency_summary(api_latencies)
     raw_summary = latency_summary(raw_latencies)
     above_floor = (api_summary["p50_ms"] - floor["p50_ms"]) / raw_summary["p50_ms"]
@@ -108,6 +92,19 @@ def measure(api, db, django_ready, path, floor, *, page_size_100=False):
         and len(set(counts.values())) == 1
         and queries <= STATEMENTS_TARGET,
     }
+
+
+def replay(db, sql, **connect_options):
+    """Seconds per replay of `sql`, 200 times after 5 to warm up."""
+    latencies = []
+    with db.connect(**connect_options) as conn:
+        for round_ in range(205):
+            started = time.perf_counter()
+            for statement in sql:
+                conn.execute(statement).fetchall()
+            if round_ >= 5:
+                latencies.append(time.perf_counter() - started)
+    return latencies
 
 
 class DjangoInProcess:

@@ -5,7 +5,7 @@ import platform
 import re
 from pathlib import Path
 
-from harness import EXPIRY_BOOKINGS
+from harness import EXPIRY_BOOKINGS, THROUGHPUT_LEVELS
 
 
 def machine():
@@ -365,11 +365,13 @@ def before_and_after(results):
         ]
 
     def rates(run):
-        levels = run.get("throughput", {}).get("levels", [])
-        return [
-            f"{level['api']['creates_per_second']} ({level['api_share_of_raw']:.0%})"
-            for level in levels
-        ] or ["-"] * 3
+        return {
+            level["clients"]: (
+                f"{level['api']['creates_per_second']} "
+                f"({level['api_share_of_raw']:.0%})"
+            )
+            for level in run.get("throughput", {}).get("levels", [])
+        }
 
     def listing(run):
         section = run.get("listing", {})
@@ -386,12 +388,13 @@ def before_and_after(results):
             " / ".join(map(str, create_figures(results))),
         )
     ]
-    for index, clients in enumerate((8, 32, 64)):
+    before_rates, after_rates = rates(before), rates(results)
+    for clients in THROUGHPUT_LEVELS:
         rows.append(
             (
                 f"creates/s at {clients} clients (share of raw)",
-                rates(before)[index] if index < len(rates(before)) else "-",
-                rates(results)[index] if index < len(rates(results)) else "-",
+                before_rates.get(clients, "-"),
+                after_rates.get(clients, "-"),
             )
         )
     before_listing, after_listing = listing(before), listing(results)

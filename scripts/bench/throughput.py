@@ -74,9 +74,9 @@ WARM_UP_REQUESTS = 50
 
 def warm_up(api, db, service_id, staff_ids):
     """Book a few slots first: every worker imports, connects and caches."""
-    for n, slot_id in enumerate(db.slots(staff_ids, 5, start=future(480))):
-        if n == WARM_UP_REQUESTS:
-            break
+    per_staff = -(-WARM_UP_REQUESTS // len(staff_ids))
+    slots = db.slots(staff_ids, per_staff, start=future(480))
+    for n, slot_id in enumerate(slots[:WARM_UP_REQUESTS]):
         status, _, _ = api.request(
             "POST", "/api/bookings/", guest(service_id, slot_id, f"warm-{n}")
         )

@@ -4,7 +4,7 @@ from apps.availability.models import Availability
 from apps.services.models import Service
 from apps.staff.models import Staff
 from common.dates import validate_allowed_date
-from common.fields import IdField
+from common.fields import IdField, unknown_id_message
 
 
 class AvailabilitySerializer(serializers.ModelSerializer):
@@ -78,10 +78,7 @@ class BookableQuerySerializer(serializers.Serializer):
         for name, model in (("service", Service), ("staff", Staff)):
             pk = self.validated_data.get(name)
             if pk is not None and not model.objects.filter(pk=pk).exists():
-                message = serializers.PrimaryKeyRelatedField.default_error_messages[
-                    "does_not_exist"
-                ]
-                missing[name] = [message.format(pk_value=pk)]
+                missing[name] = [unknown_id_message(pk)]
         if missing:
             raise serializers.ValidationError(missing)
 

@@ -1,6 +1,7 @@
 """Domain errors of bookings, each carrying its HTTP meaning (see common.exceptions)."""
 
 from common.exceptions import DomainError, InvalidInput
+from common.fields import unknown_id_message
 
 
 # 400: the input names something that cannot be booked.
@@ -12,7 +13,7 @@ class UnknownId(InvalidBookingInput):
     """An id that names nothing; the same words DRF's related fields use."""
 
     def __init__(self, pk):
-        super().__init__(f'Invalid pk "{pk}" - object does not exist.')
+        super().__init__(unknown_id_message(pk))
 
 
 class UnknownService(UnknownId):
