@@ -8,8 +8,9 @@ class Counter(models.Model):
 
     Times are Unix seconds, so the one upsert in services.py is the same SQL on
     SQLite and PostgreSQL with no datetime adaptation. `window_end` is what the
-    purge and Retry-After read; no index on it: the purge scans a table that
-    holds about one row per active client and scope, every minute.
+    purge reads (Retry-After comes from the window in memory); no index on it:
+    the purge scans a table that holds about one row per active client and
+    scope, every minute.
     """
 
     pk = models.CompositePrimaryKey("key", "window_start")
