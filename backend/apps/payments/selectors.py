@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from apps.payments import exceptions
 from apps.payments.models import BankStatementImport, BankTransaction
-from apps.payments.parsers import CSV_PRESETS, CsvDialect, csv_dialect_from_mapping
+from apps.payments.statements import CSV_PRESETS, CsvDialect, csv_dialect_from_mapping
 
 
 def bank_transaction_list() -> QuerySet[BankTransaction]:

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from apps.bookings.models import Booking
 from apps.payments.models import BankStatementImport, BankTransaction
-from apps.payments.parsers import CSV_PRESETS, FORMATS
+from apps.payments.statements import CSV_PRESETS, FORMATS
 
 
 class BankStatementUploadSerializer(serializers.Serializer):

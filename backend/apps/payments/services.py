@@ -24,7 +24,7 @@ from apps.bookings import services as booking_services
 from apps.bookings.models import Booking, BookingEvent
 from apps.payments import exceptions, matching
 from apps.payments.models import BankStatementImport, BankTransaction
-from apps.payments.parsers import CsvDialect, StatementLine, parse_statement
+from apps.payments.statements import CsvDialect, StatementLine, parse_statement
 from common.db import run_write_transaction, write_transaction
 from common.exceptions import DomainError
 

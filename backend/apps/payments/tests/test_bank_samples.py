@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from apps.payments.exceptions import StatementUnreadable
-from apps.payments.parsers import (
+from apps.payments.statements import (
     CSV_PRESETS,
-    collapse,
     detect_csv_dialect,
     parse_statement,
 )
+from apps.payments.statements.lines import collapse
 
 REPO = Path(__file__).resolve().parents[4]
 SAMPLES = Path(

@@ -12,8 +12,8 @@ from apps.bookings.models import Booking, BookingEvent
 from apps.bookings.tests.factories import StaffUserFactory, unpaid_booking
 from apps.payments import exceptions, services
 from apps.payments.models import BankStatementImport, BankTransaction
-from apps.payments.parsers import parse_statement
 from apps.payments.selectors import bank_transactions_late, csv_dialect_for
+from apps.payments.statements import parse_statement
 from apps.payments.tests import samples
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.payments import selectors, services
 from apps.payments.exceptions import PaymentsError
-from apps.payments.parsers import CSV_PRESETS, FORMATS
+from apps.payments.statements import CSV_PRESETS, FORMATS
 
 
 class Command(BaseCommand):
