@@ -13,6 +13,7 @@ from apps.availability.models import Availability
 from apps.availability.selectors import availability_bookable
 from apps.bookings import selectors, services
 from apps.bookings.models import Booking, BookingEvent
+from common.admin import ReadOnlyAdminMixin
 from common.exceptions import DomainError
 
 # The admin index shows a link to the desk above the models.
@@ -43,18 +44,20 @@ RECORD_FIELDS = [
 ]
 
 
-class BookingEventInline(admin.TabularInline):
+class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = BookingEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "from_status", "to_status", "source", "actor", "note"]
+    fields = [
+        "created_at",
+        "kind",
+        "from_status",
+        "to_status",
+        "source",
+        "actor",
+        "note",
+    ]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class SlotChoiceField(forms.ModelChoiceField):

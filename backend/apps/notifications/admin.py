@@ -10,21 +10,19 @@ from apps.notifications.models import (
     Reminder,
     StaffCalendarFeed,
 )
+from common.admin import ReadOnlyAdminMixin
 
 
-class NotificationAttachmentInline(admin.TabularInline):
+class NotificationAttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = NotificationAttachment
     extra = 0
     can_delete = False
     fields = ["filename", "content_type"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The outbox, read-only: what was queued, sent, or gave up, and why."""
 
     list_display = [
@@ -66,15 +64,6 @@ class NotificationAdmin(admin.ModelAdmin):
         error = notification.last_error
         return error if len(error) <= 80 else f"{error[:79]}…"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_resend_permission(self, request):
         return request.user.has_perm("notifications.resend_notification")
 
@@ -103,19 +92,14 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["booking", "kind", "due_at", "status", "done_at"]
     list_filter = ["kind", "status"]
     list_select_related = ["booking"]
     search_fields = ["booking__reference"]
     readonly_fields = ["booking", "kind", "due_at", "status", "notification", "done_at"]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    deletable = True
 
 
 def _feed_path(feed: StaffCalendarFeed) -> str:

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from apps.payments import selectors, services
 from apps.payments.models import BankStatementImport, BankTransaction
-from apps.payments.parsers import CSV_PRESETS, FORMATS
 from apps.payments.sepa import refunds_export_sepa
+from apps.payments.statements import CSV_PRESETS, FORMATS
+from common.admin import ReadOnlyAdminMixin
 from common.exceptions import DomainError
 
 
@@ -34,7 +35,7 @@ class StatementUploadForm(forms.Form):
 
 
 @admin.register(BankStatementImport)
-class BankStatementImportAdmin(admin.ModelAdmin):
+class BankStatementImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Applied imports, and the "Import bank statement" page."""
 
     list_display = ["created_at", "file_name", "file_format", "imported_by", "summary"]
@@ -46,15 +47,6 @@ class BankStatementImportAdmin(admin.ModelAdmin):
         "summary",
         "created_at",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [
@@ -165,7 +157,7 @@ def _run(modeladmin, request, queryset, service, done: str):
 
 
 @admin.register(BankTransaction)
-class BankTransactionAdmin(admin.ModelAdmin):
+class BankTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every credit from the bank; late, unmatched and refund lists are filters."""
 
     list_display = [
@@ -211,15 +203,6 @@ class BankTransactionAdmin(admin.ModelAdmin):
         "resolved_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [
