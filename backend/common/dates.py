@@ -1,16 +1,29 @@
-"""The calendar the API accepts: no year 1, no year 9999.
+"""Calendar days of the business, and the calendar the API accepts.
 
-Dates far outside any plausible booking overflow Python's datetime once a
-day is added to them (a 500 on `?date=9999-12-31`), so filters and slot
-writes accept dates from BOOKING_EARLIEST_YEAR to BOOKING_MAX_YEARS_AHEAD
-years from today, and refuse the rest as a field error.
+A day is a day of BOOKING_TIMEZONE (`local_day_bounds`). Dates far outside
+any plausible booking overflow Python's datetime once a day is added to them
+(a 500 on `?date=9999-12-31`), so filters and slot writes accept dates from
+BOOKING_EARLIEST_YEAR to BOOKING_MAX_YEARS_AHEAD years from today, and
+refuse the rest as a field error.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The instants a calendar day of BOOKING_TIMEZONE starts and ends.
+
+    A range on the indexed column rather than `__date`, which would cast every
+    row; midnight to midnight is 23 or 25 hours on daylight-saving days.
+    """
+    zone = timezone.get_default_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end
 
 
 def allowed_date_range(*, today: date | None = None) -> tuple[date, date]:

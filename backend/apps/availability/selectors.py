@@ -1,6 +1,6 @@
 """Read-only queries of slots: what guests may book, what staff see."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import (
@@ -15,18 +15,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.availability.models import Availability
-
-
-def local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The instants a calendar day of BOOKING_TIMEZONE starts and ends.
-
-    A range on the indexed column rather than `__date`, which would cast every
-    row; midnight to midnight is 23 or 25 hours on daylight-saving days.
-    """
-    zone = timezone.get_default_timezone()
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start, end
+from common.dates import local_day_bounds
 
 
 def availability_bookable(
