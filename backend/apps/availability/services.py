@@ -3,7 +3,10 @@
 Slot writes lock the staff member first, so that two writes for one staff
 member cannot both pass the overlap check; the lock helpers here are also what
 bookings uses to lock a slot before its booking (the one lock order, staff
-then slot then booking, is described in `common.db`).
+then slot then booking, is described in `common.db`). Bookings mark their
+slots taken and free through `availability_set_booked` and
+`availabilities_release`; this module knows nothing of bookings, only the
+`is_booked` flag they keep.
 """
 
 from datetime import date, datetime, timedelta
@@ -13,7 +16,6 @@ from django.utils import timezone
 
 from apps.availability import exceptions
 from apps.availability.models import Availability
-from apps.bookings.models import ACTIVE_STATUSES
 from apps.staff.models import Staff
 from common.dates import allowed_date_range, is_allowed_date
 from common.db import write_transaction
@@ -85,7 +87,7 @@ def availability_validate(
         )
         if not moved:
             return
-        if availability.bookings.filter(status__in=ACTIVE_STATUSES).exists():
+        if availability.is_booked:
             raise exceptions.SlotHasActiveBooking()
     overlapping = Availability.objects.filter(
         staff_id=staff_id, start_time__lt=end_time, end_time__gt=start_time
@@ -138,12 +140,30 @@ def availability_update(*, availability: Availability, changes: dict) -> Availab
 
 
 def availability_delete(*, availability: Availability) -> None:
-    """Delete a slot no active booking holds; cancelled bookings keep their history."""
+    """Delete a slot no active booking holds; cancelled bookings keep their history.
+
+    `is_booked`, read under the slot's lock, says whether one holds it; the
+    database backs that up (an active booking must keep its slot).
+    """
     with write_transaction():
         slot = lock_availability(availability.pk)
-        if slot.bookings.filter(status__in=ACTIVE_STATUSES).exists():
+        if slot.is_booked:
             raise exceptions.SlotHasActiveBooking()
         slot.delete()
+
+
+def availability_set_booked(slot: Availability, *, booked: bool) -> None:
+    """Mark a slot taken or free; call with the slot locked, in the booking's
+    transaction."""
+    slot.is_booked = booked
+    slot.save(update_fields=["is_booked", "updated_at"])
+
+
+def availabilities_release(slot_ids: list[int], *, now: datetime) -> int:
+    """Mark many locked slots free in one statement (an expiry batch)."""
+    return Availability.objects.filter(pk__in=slot_ids).update(
+        is_booked=False, updated_at=now
+    )
 
 
 def availability_generate(

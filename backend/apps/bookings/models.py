@@ -10,10 +10,6 @@ REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to 
 REFERENCE_LENGTH = 8
 
 
-def phone_digits(phone: str) -> str:
-    return "".join(character for character in phone if character.isdigit())
-
-
 def email_key(email: str) -> str:
     """One mailbox however it is written: lowercased, without a `+tag`.
 
@@ -178,7 +174,21 @@ ACTIVE_STATUSES = (
 
 
 class BookingEvent(models.Model):
-    """One audit row per booking transition: who moved it, from what, to what."""
+    """One audit row per booking change: what happened, who did it, from what status.
+
+    Recorded once by the booking domain (`apps.bookings.services.events`) and
+    announced in the same transaction to the side-effect apps that listen.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        PAYMENT_VERIFIED = "payment_verified", "Payment verified"
+        CANCELLED = "cancelled", "Cancelled"
+        # Cancelled by the payment deadline (the expiry job).
+        EXPIRED = "expired", "Expired unpaid"
+        COMPLETED = "completed", "Completed"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+        CONTACT_CHANGED = "contact_changed", "Contact details changed"
 
     class Source(models.TextChoices):
         GUEST = "guest", "Guest"
@@ -193,6 +203,7 @@ class BookingEvent(models.Model):
         max_length=20, choices=Booking.Status.choices, blank=True
     )
     to_status = models.CharField(max_length=20, choices=Booking.Status.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -202,13 +213,20 @@ class BookingEvent(models.Model):
     )
     source = models.CharField(max_length=10, choices=Source.choices)
     note = models.TextField(blank=True)
+    # What a listener needs beyond the statuses, never contact details: for
+    # `rescheduled` the slots and start times before and after, for
+    # `contact_changed` the names of the fields that changed.
+    data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self):
-        return f"{self.booking_id}: {self.from_status or '-'} -> {self.to_status}"
+        return (
+            f"{self.booking_id}: {self.kind} "
+            f"({self.from_status or '-'} -> {self.to_status})"
+        )
 
 
 class IdempotencyKey(models.Model):

@@ -3,16 +3,48 @@
 import hmac
 from datetime import date, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
-from apps.availability.selectors import local_day_bounds
-from apps.bookings.models import Booking, BookingEvent
+from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent
 from apps.bookings.phones import phone_key
+from common.dates import local_day_bounds
 
 
 def booking_list() -> QuerySet[Booking]:
     return Booking.objects.select_related(
         "service", "staff", "availability", "payment_verified_by"
+    )
+
+
+def bookings_unpaid_with_deadline_within(
+    *, now: datetime, window: timedelta
+) -> QuerySet[Booking]:
+    """Unpaid bookings whose deadline falls in the next `window`, made before
+    that window opened (a booking made inside it was just told its deadline).
+
+    Served by the unpaid-deadline index (`booking_unpaid_expiry_idx`).
+    """
+    return Booking.objects.filter(
+        status=Booking.Status.AWAITING_PAYMENT,
+        payment_expires_at__gt=now,
+        payment_expires_at__lte=now + window,
+        created_at__lt=F("payment_expires_at") - window,
+    )
+
+
+def bookings_active_of_staff(
+    *, staff_id: int, starts_from: datetime, starts_before: datetime
+) -> QuerySet[Booking]:
+    """Active bookings of one staff member starting in a range, by start time."""
+    return (
+        Booking.objects.filter(
+            staff_id=staff_id,
+            status__in=ACTIVE_STATUSES,
+            availability__start_time__gte=starts_from,
+            availability__start_time__lt=starts_before,
+        )
+        .select_related("service", "availability")
+        .order_by("availability__start_time", "pk")
     )
 
 
@@ -74,8 +106,7 @@ def desk_recently_expired(
 ) -> list[Booking]:
     """Bookings the payment timeout cancelled in the last `hours`."""
     expired_ids = BookingEvent.objects.filter(
-        source=BookingEvent.Source.SYSTEM,
-        to_status=Booking.Status.CANCELLED,
+        kind=BookingEvent.Kind.EXPIRED,
         created_at__gte=now - timedelta(hours=hours),
     ).values("booking_id")
     return list(

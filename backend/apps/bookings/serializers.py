@@ -6,8 +6,8 @@ from rest_framework import serializers
 
 from apps.availability.models import Availability
 from apps.bookings.models import Booking, BookingEvent
+from apps.bookings.payment_instructions import booking_payment_instructions
 from apps.bookings.phones import phone_international, phone_to_e164
-from apps.payments.epc import booking_epc_qr
 from common.fields import IdField
 
 # What people type around the digits; letters are refused, though
@@ -165,18 +165,9 @@ class BookingSerializer(serializers.ModelSerializer):
     @extend_schema_field(PaymentInstructionsSerializer(allow_null=True))
     def get_payment_instructions(self, booking):
         """How to pay; null once the booking no longer awaits payment."""
-        if booking.status != Booking.Status.AWAITING_PAYMENT:
+        instructions = booking_payment_instructions(booking)
+        if instructions is None:
             return None
-        instructions = {
-            "amount": booking.amount_due,
-            "currency": settings.BOOKING_CURRENCY,
-            "reference": booking.reference,
-            "pay_by": booking.payment_expires_at,
-            "instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
-        }
-        qr = booking_epc_qr(booking, currency=settings.BOOKING_CURRENCY)
-        if qr is not None:
-            instructions["epc_qr"], instructions["epc_qr_svg"] = qr
         return PaymentInstructionsSerializer(instructions).data
 
 

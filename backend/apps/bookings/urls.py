@@ -4,5 +4,3 @@ from apps.bookings.views import BookingViewSet
 
 router = DefaultRouter()
 router.register("bookings", BookingViewSet, basename="booking")
-
-urlpatterns = router.urls

@@ -1,4 +1,5 @@
-"""iCalendar (RFC 5545) files: a booking's invite and a staff member's feed.
+"""iCalendar (RFC 5545) files: a booking's invite and a staff member's feed,
+and the feed's secret token.
 
 Built with the `icalendar` library. Times are written in UTC, which means the
 same instant in every calendar whatever its zone or daylight-saving rules;
@@ -10,8 +11,11 @@ from datetime import UTC, datetime
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress
+
+from apps.notifications.models import StaffCalendarFeed
 
 PRODID = "-//Doceamor//Booking//EN"
 METHOD_REQUEST = "REQUEST"
@@ -93,3 +97,19 @@ def staff_feed(staff, bookings, *, now: datetime) -> bytes:
         )
         calendar.add_component(event)
     return calendar.to_ical()
+
+
+def staff_calendar_feed_rotate(
+    *, staff, now: datetime | None = None
+) -> StaffCalendarFeed:
+    """Give a staff member a new feed token (the first one, or a replacement):
+    the old URL stops working at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        feed = StaffCalendarFeed.objects.select_for_update().filter(staff=staff).first()
+        if feed is None:
+            return StaffCalendarFeed.objects.create(staff=staff, rotated_at=now)
+        feed.token = StaffCalendarFeed._meta.get_field("token").default()
+        feed.rotated_at = now
+        feed.save(update_fields=["token", "rotated_at"])
+    return feed

@@ -3,7 +3,8 @@
 import secrets
 from datetime import datetime, timedelta
 
-from apps.bookings.models import ACTIVE_STATUSES, Booking
+from apps.bookings.models import Booking
+from apps.bookings.selectors import bookings_active_of_staff
 from apps.notifications.models import Notification, StaffCalendarFeed
 
 FEED_PAST_DAYS = 30
@@ -36,13 +37,8 @@ def staff_calendar_feed_get(*, staff_id: int, token: str) -> StaffCalendarFeed |
 
 def staff_calendar_bookings(*, staff_id: int, now: datetime):
     """Active bookings of one staff member from 30 days ago to 180 days ahead."""
-    return (
-        Booking.objects.filter(
-            staff_id=staff_id,
-            status__in=ACTIVE_STATUSES,
-            availability__start_time__gte=now - timedelta(days=FEED_PAST_DAYS),
-            availability__start_time__lt=now + timedelta(days=FEED_FUTURE_DAYS),
-        )
-        .select_related("service", "availability")
-        .order_by("availability__start_time", "pk")
+    return bookings_active_of_staff(
+        staff_id=staff_id,
+        starts_from=now - timedelta(days=FEED_PAST_DAYS),
+        starts_before=now + timedelta(days=FEED_FUTURE_DAYS),
     )

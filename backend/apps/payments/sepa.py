@@ -8,8 +8,8 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
 
+from apps.bookings.payment_instructions import payment_account
 from apps.payments import exceptions
-from apps.payments.epc import payment_account
 from apps.payments.models import BankTransaction
 
 

@@ -1,9 +1,30 @@
-"""The shared core depends on no app: checked by reading the imports."""
+"""The direction of the house, checked by reading the imports.
+
+The shared core depends on no app. The booking core (services, staff,
+availability, bookings) depends on nothing that listens to it: bookings
+announces its events, and notifications, payments and every later
+side-effect app listen (docs/architecture.md). A new app is added to
+`ALLOWED_APP_IMPORTS` with the apps it may import.
+"""
 
 import ast
 from pathlib import Path
 
-COMMON = Path(__file__).resolve().parent.parent
+BACKEND = Path(__file__).resolve().parents[2]
+COMMON = BACKEND / "common"
+APPS = BACKEND / "apps"
+
+# Which apps each app's own code may import (tests and migrations aside).
+ALLOWED_APP_IMPORTS = {
+    "services": set(),
+    "staff": {"services"},
+    "availability": {"services", "staff"},
+    "ratelimits": set(),
+    "bookings": {"availability", "services", "staff", "ratelimits"},
+    "notifications": {"bookings", "availability", "services", "staff"},
+    "payments": {"bookings", "availability", "services", "staff"},
+    "frontend": set(),
+}
 
 
 def _imported_modules(path: Path) -> set[str]:
@@ -17,15 +38,68 @@ def _imported_modules(path: Path) -> set[str]:
     return modules
 
 
+def _code_modules(root: Path):
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root).parts
+        if "tests" not in parts and "migrations" not in parts:
+            yield path
+
+
+def app_imports(app: str) -> dict[str, set[str]]:
+    """The other apps each module of `app` imports, by module path."""
+    found = {}
+    for path in _code_modules(APPS / app):
+        others = {
+            module.split(".")[1]
+            for module in _imported_modules(path)
+            if module.startswith("apps.") and module.split(".")[1] != app
+        }
+        if others:
+            found[str(path.relative_to(BACKEND))] = others
+    return found
+
+
 def test_common_imports_no_app():
     offenders = {
         f"{path.relative_to(COMMON)}: {module}"
-        for path in COMMON.rglob("*.py")
-        if "tests" not in path.relative_to(COMMON).parts
+        for path in _code_modules(COMMON)
         for module in _imported_modules(path)
         if module == "apps" or module.startswith("apps.")
     }
     assert offenders == set()
+
+
+def test_every_app_is_in_the_map():
+    apps = {path.name for path in APPS.iterdir() if (path / "apps.py").exists()}
+    assert apps == set(ALLOWED_APP_IMPORTS)
+
+
+def test_each_app_imports_only_what_the_map_allows():
+    offenders = {
+        f"{module}: {sorted(others - ALLOWED_APP_IMPORTS[app])}"
+        for app in ALLOWED_APP_IMPORTS
+        for module, others in app_imports(app).items()
+        if others - ALLOWED_APP_IMPORTS[app]
+    }
+    assert offenders == set()
+
+
+def test_bookings_imports_no_side_effect_app():
+    side_effect_apps = set(ALLOWED_APP_IMPORTS) - {
+        "availability",
+        "services",
+        "staff",
+        "ratelimits",
+    }
+    imported = set().union(*app_imports("bookings").values())
+    assert imported & side_effect_apps == set()
+    assert "notifications" in side_effect_apps and "payments" in side_effect_apps
+
+
+def test_availability_imports_nothing_from_bookings():
+    assert not any(
+        "bookings" in others for others in app_imports("availability").values()
+    )
 
 
 def test_the_check_sees_an_app_import(tmp_path):

@@ -9,6 +9,7 @@ import phonenumbers
 from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
+from common.jobs import beat_schedule, collect
 from common.static_headers import add_static_headers
 from config.env import env, env_bool, env_int, env_list
 
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "common",
     "apps.services",
     "apps.staff",
     "apps.availability",
@@ -242,23 +244,10 @@ BOOKING_CALENDAR_ORGANIZER_NAME = env("BOOKING_CALENDAR_ORGANIZER_NAME", "Doceam
 
 # The throttles count requests per client in fixed windows every worker
 # shares (apps.ratelimits): a table in the database by default, Redis when
-# REDIS_URL is set (several app servers). Nothing in the project reads the
-# Django cache below; it stays configured for third-party code.
+# REDIS_URL is set (several app servers). Nothing uses Django's cache, so it
+# keeps Django's default (per process, in memory).
 REDIS_URL = env("REDIS_URL", "")
 RATELIMIT_REDIS_PREFIX = env("RATELIMIT_REDIS_PREFIX", "doceamor:ratelimit:")
-CACHES = {
-    "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-        }
-        if REDIS_URL
-        else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "django_cache",
-        }
-    )
-}
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 # The guest frontend on the business's website sends Idempotency-Key with
@@ -396,32 +385,22 @@ LOGGING = {
     },
 }
 
-# Phase 2 (optional): Celery beat runs the expiry job instead of cron. Off
-# unless a broker is configured; the cron path never needs it.
+# The periodic jobs every app declares (its jobs.py): `run_scheduled_jobs`
+# runs them in order from cron; Celery beat, when a broker is configured,
+# runs the same list, each at the interval its variable sets (seconds).
+SCHEDULED_JOBS = collect(INSTALLED_APPS)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", "") or None
 CELERY_TIMEZONE = BOOKING_TIMEZONE
-BOOKING_EXPIRY_INTERVAL_SECONDS = env_int(
-    "BOOKING_EXPIRY_INTERVAL_SECONDS", 120, minimum=10
-)
-BOOKING_NOTIFICATION_INTERVAL_SECONDS = env_int(
-    "BOOKING_NOTIFICATION_INTERVAL_SECONDS", 60, minimum=10
-)
 CELERY_BEAT_SCHEDULE = (
-    {
-        "expire-unpaid-bookings": {
-            "task": "bookings.expire_unpaid_bookings",
-            "schedule": BOOKING_EXPIRY_INTERVAL_SECONDS,
-        },
-        "queue-reminders": {
-            "task": "notifications.queue_reminders",
-            "schedule": BOOKING_NOTIFICATION_INTERVAL_SECONDS,
-        },
-        "send-notifications": {
-            "task": "notifications.send_notifications",
-            "schedule": BOOKING_NOTIFICATION_INTERVAL_SECONDS,
-        },
-    }
+    beat_schedule(
+        SCHEDULED_JOBS,
+        seconds=lambda job: (
+            env_int(job.interval_env, job.every_seconds, minimum=10)
+            if job.interval_env
+            else job.every_seconds
+        ),
+    )
     if CELERY_BROKER_URL
     else {}
 )

@@ -15,7 +15,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(PROJECT_DIR / "test_db.sqlite3")}
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # High enough for the race tests' bursts; throttle tests set their own.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405

@@ -25,6 +25,7 @@ from apps.availability.models import Availability
 from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import services
 from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent
+from apps.bookings.services import create, locking, transitions
 from apps.bookings.tests.factories import StaffUserFactory, unpaid_booking
 from apps.bookings.tests.test_services import assert_is_booked_invariant
 from apps.bookings.tests.threads import in_threads
@@ -194,11 +195,11 @@ def test_a_transition_that_waited_for_a_lock_is_stamped_after_the_winner(catalog
     def race(index):
         if index == 0:
             with write_transaction():
-                locked = services._lock_booking(booking.pk)
+                locked = locking.lock_booking(booking.pk)
                 holding.set()
                 cancel_requested.wait(timeout=10)
                 time.sleep(0.3)  # the cancel is now waiting for the lock
-                services._verify_payment_locked(
+                transitions._verify_payment_locked(
                     locked, actor=desk, source="staff", now=timezone.now()
                 )
             return None
@@ -482,7 +483,9 @@ def test_a_failure_between_booking_insert_and_slot_update_rolls_back_both(
 ):
     service, staff = catalogue
     (slot,) = new_slots(staff, 1)
-    monkeypatch.setattr(services, "_set_slot_booked", failing("_set_slot_booked"))
+    monkeypatch.setattr(
+        create, "availability_set_booked", failing("availability_set_booked")
+    )
     client = APIClient(raise_request_exception=False)
 
     response = client.post(
@@ -503,10 +506,10 @@ def test_a_failure_between_booking_insert_and_slot_update_rolls_back_both(
 @pytest.mark.parametrize(
     ("action", "start_status", "point"),
     [
-        ("verify-payment", Status.AWAITING_PAYMENT, "_record_event"),
-        ("cancel", Status.CONFIRMED, "_record_event"),
-        ("cancel", Status.AWAITING_PAYMENT, "_set_slot_booked"),
-        ("complete", Status.CONFIRMED, "_record_event"),
+        ("verify-payment", Status.AWAITING_PAYMENT, "record_event"),
+        ("cancel", Status.CONFIRMED, "record_event"),
+        ("cancel", Status.AWAITING_PAYMENT, "availability_set_booked"),
+        ("complete", Status.CONFIRMED, "record_event"),
     ],
 )
 def test_a_failure_inside_a_transition_changes_nothing(
@@ -520,7 +523,7 @@ def test_a_failure_inside_a_transition_changes_nothing(
         services.booking_verify_payment(booking=booking, actor=desk)
     before = Booking.objects.values().get(pk=booking.pk)
     events = booking.events.count()
-    monkeypatch.setattr(services, point, failing(point))
+    monkeypatch.setattr(transitions, point, failing(point))
     client = APIClient(raise_request_exception=False)
     client.force_authenticate(desk)
 

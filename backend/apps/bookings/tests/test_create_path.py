@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import idempotency, services
 from apps.bookings.models import Booking, BookingEvent, IdempotencyKey
+from apps.bookings.services import create
 from apps.notifications.models import Notification
 from apps.services.tests.factories import ServiceFactory
 from apps.staff.tests.factories import StaffFactory
@@ -81,7 +82,7 @@ def first_reference_taken(monkeypatch, service, staff_member):
         source="staff",
     ).reference
     draws = itertools.chain([taken], iter(["FRESH234", "FRESH567"]))
-    monkeypatch.setattr(services, "generate_reference", lambda: next(draws))
+    monkeypatch.setattr(create, "generate_reference", lambda: next(draws))
     return taken
 
 

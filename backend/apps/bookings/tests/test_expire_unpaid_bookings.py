@@ -1,9 +1,7 @@
 """The payment-timeout job: plan section 6 job tests, batching, races, crashes."""
 
-import importlib
 import io
 import logging
-import sys
 import threading
 import uuid
 from datetime import timedelta
@@ -17,8 +15,9 @@ from django.utils import timezone
 
 from apps.availability.models import Availability
 from apps.availability.tests.factories import AvailabilityFactory
-from apps.bookings import services
+from apps.bookings import exceptions, services
 from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent
+from apps.bookings.services import expiry, locking, transitions
 from apps.bookings.tests.factories import BookingFactory
 from apps.bookings.tests.test_services import assert_is_booked_invariant
 from apps.bookings.tests.threads import in_threads
@@ -253,7 +252,7 @@ def test_expiry_racing_verify_payment_ends_in_one_consistent_outcome(staff_user)
                 try:
                     services.booking_verify_payment(booking=booking, actor=staff_user)
                     return "verified"
-                except services.exceptions.InvalidTransition:
+                except exceptions.InvalidTransition:
                     return "refused"
             return services.bookings_expire_unpaid(batch_size=1).expired
 
@@ -291,10 +290,10 @@ def test_a_booking_being_verified_is_never_cancelled_after_its_verification(
         from django.db import transaction
 
         with transaction.atomic():
-            locked_booking = services._lock_booking(booking.pk)
+            locked_booking = locking.lock_booking(booking.pk)
             locked.set()
             release.wait(timeout=10)
-            services._verify_payment_locked(
+            transitions._verify_payment_locked(
                 locked_booking, actor=staff_user, source="staff", now=timezone.now()
             )
         return None
@@ -320,7 +319,7 @@ def test_a_booking_verified_after_it_was_picked_is_left_alone(monkeypatch, staff
     verification commits, then the batch takes its locks.
     """
     (booking,) = expired_bookings(1)
-    original_batch = services._expire_batch
+    original_batch = expiry._expire_batch
 
     def verify_in_between(candidates, **kwargs):
         in_threads(
@@ -331,7 +330,7 @@ def test_a_booking_verified_after_it_was_picked_is_left_alone(monkeypatch, staff
         )
         return original_batch(candidates, **kwargs)
 
-    monkeypatch.setattr(services, "_expire_batch", verify_in_between)
+    monkeypatch.setattr(expiry, "_expire_batch", verify_in_between)
     assert services.bookings_expire_unpaid().expired == 0
     booking.refresh_from_db()
     assert booking.status == Status.CONFIRMED
@@ -360,8 +359,7 @@ def test_celery_task_expires_through_a_real_worker():
     from celery.contrib.testing.worker import start_worker
     from celery.signals import task_postrun
 
-    from apps.bookings.tasks import expire_unpaid_bookings
-    from config.celery import app
+    from config.celery import app, run_scheduled_job
 
     expired_bookings(3)
     # A queue of its own: another test run sharing this Redis must not take
@@ -378,41 +376,10 @@ def test_celery_task_expires_through_a_real_worker():
     task_postrun.connect(close_worker_connections, weak=False)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False):
-            result = expire_unpaid_bookings.delay(batch_size=2).get(timeout=30)
+            result = run_scheduled_job.delay("expire_unpaid_bookings").get(timeout=30)
     finally:
         task_postrun.disconnect(close_worker_connections)
 
-    assert result == {"expired": 3, "slots_released": 3, "batches": 2}
+    assert result.startswith("Expired 3 unpaid bookings, released 3 slots in 1 ")
     assert not Booking.objects.filter(status__in=ACTIVE_STATUSES).exists()
     assert timeout_events().count() == 3
-
-
-def test_beat_schedule_is_set_only_with_a_broker(monkeypatch):
-    original = sys.modules["config.settings.base"]
-
-    def load_base_settings():
-        sys.modules.pop("config.settings.base")
-        return importlib.import_module("config.settings.base")
-
-    try:
-        monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-        assert load_base_settings().CELERY_BEAT_SCHEDULE == {}
-        monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
-        monkeypatch.setenv("BOOKING_EXPIRY_INTERVAL_SECONDS", "180")
-        monkeypatch.setenv("BOOKING_NOTIFICATION_INTERVAL_SECONDS", "30")
-        assert load_base_settings().CELERY_BEAT_SCHEDULE == {
-            "expire-unpaid-bookings": {
-                "task": "bookings.expire_unpaid_bookings",
-                "schedule": 180,
-            },
-            "queue-reminders": {
-                "task": "notifications.queue_reminders",
-                "schedule": 30,
-            },
-            "send-notifications": {
-                "task": "notifications.send_notifications",
-                "schedule": 30,
-            },
-        }
-    finally:
-        sys.modules["config.settings.base"] = original

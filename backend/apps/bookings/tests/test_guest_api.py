@@ -354,11 +354,11 @@ def test_parallel_retries_with_one_key_make_one_booking(guest_payload):
 
 
 @pytest.mark.django_db
-def test_expiry_command_purges_old_idempotency_keys(api_client, guest_payload):
+def test_scheduled_jobs_purge_old_idempotency_keys(api_client, guest_payload):
     book(api_client, guest_payload, **{"Idempotency-Key": "old"})
     IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(hours=25))
     book(api_client, {**guest_payload}, **{"Idempotency-Key": "new"})
-    call_command("expire_unpaid_bookings", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("run_scheduled_jobs", stdout=open(os.devnull, "w"))  # noqa: SIM115
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
 
 

@@ -118,3 +118,44 @@ def test_migration_stops_on_a_doubly_booked_legacy_slot(legacy_apps):
         )
     with pytest.raises(RuntimeError, match=rf"\[{slots[0].pk}\]"):
         _migrate(_latest())
+
+
+@pytest.mark.django_db
+def test_event_kinds_are_filled_from_what_each_event_recorded(booking, staff_user):
+    """0012 fills `kind` for the audit rows written before it existed."""
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    kinds = import_module("apps.bookings.migrations.0012_bookingevent_kind")
+
+    rows = [
+        ("", "awaiting_payment", "guest", "", "created"),
+        ("awaiting_payment", "confirmed", "staff", "", "payment_verified"),
+        ("confirmed", "completed", "staff", "", "completed"),
+        ("awaiting_payment", "cancelled", "system", "payment timeout", "expired"),
+        ("awaiting_payment", "cancelled", "system", "Slot closed", "cancelled"),
+        ("confirmed", "cancelled", "guest", "", "cancelled"),
+        (
+            "confirmed",
+            "confirmed",
+            "staff",
+            "Rescheduled from 2026-12-01 10:00 WET to 2026-12-02 10:00 WET.",
+            "rescheduled",
+        ),
+    ]
+    booking.events.all().delete()
+    BookingEvent = django_apps.get_model("bookings", "BookingEvent")
+    for from_status, to_status, source, note, _ in rows:
+        BookingEvent.objects.create(
+            booking=booking,
+            from_status=from_status,
+            to_status=to_status,
+            source=source,
+            note=note,
+            kind="",
+        )
+    kinds.fill_kinds(django_apps, None)
+    assert list(booking.events.order_by("pk").values_list("kind", flat=True)) == [
+        expected for *_, expected in rows
+    ]

@@ -11,7 +11,12 @@ from django.utils import timezone
 from apps.availability.models import Availability
 from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import exceptions, services
-from apps.bookings.models import ACTIVE_STATUSES, ALLOWED_TRANSITIONS, Booking
+from apps.bookings.models import (
+    ACTIVE_STATUSES,
+    ALLOWED_TRANSITIONS,
+    Booking,
+    BookingEvent,
+)
 from apps.bookings.tests.factories import BookingFactory, StaffUserFactory
 from apps.services.tests.factories import ServiceFactory
 from apps.staff.tests.factories import StaffFactory
@@ -258,7 +263,11 @@ def test_update_edits_contact_fields(service, slot, staff_user):
     booking.refresh_from_db()
     assert booking.customer_phone == "+351 999 999 999"
     assert booking.notes == "Allergic"
-    assert booking.events.count() == 1  # an edit is not a transition
+    # An edit is no transition, but it is recorded: which fields, not values.
+    edit = booking.events.get(kind=BookingEvent.Kind.CONTACT_CHANGED)
+    assert (edit.from_status, edit.to_status) == ("awaiting_payment",) * 2
+    assert edit.data == {"fields": ["customer_phone", "notes"]}
+    assert "999" not in edit.note
 
 
 def test_update_status_runs_the_transition_rules(service, slot, staff_user):

@@ -1,10 +1,12 @@
 """run_scheduled_jobs: expiry, reminders and sending, in that order, in one run."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 from django.utils import timezone
 
 from apps.availability.tests.factories import AvailabilityFactory
@@ -47,15 +49,30 @@ def test_one_run_expires_reminds_and_sends(service, staff_member, capsys):
     assert "Sent 0" in capsys.readouterr().out
 
 
-def test_a_failing_job_does_not_stop_the_others(monkeypatch, capsys):
-    from apps.bookings.management.commands import expire_unpaid_bookings
+def test_a_failing_job_does_not_stop_the_others(settings, capsys):
+    def database_gone():
+        raise OperationalError("database gone")
 
-    def broken(self, *args, **options):
-        raise CommandError("expiring unpaid bookings failed: database gone")
-
-    monkeypatch.setattr(expire_unpaid_bookings.Command, "handle", broken)
+    settings.SCHEDULED_JOBS = [
+        replace(job, run=database_gone) if job.name == "expire_unpaid_bookings" else job
+        for job in settings.SCHEDULED_JOBS
+    ]
     with pytest.raises(CommandError, match="expire_unpaid_bookings"):
         call_command("run_scheduled_jobs")
     captured = capsys.readouterr()
+    assert (
+        "expire_unpaid_bookings failed: OperationalError: database gone" in captured.err
+    )
     assert "Queued 0 payment" in captured.out
     assert "Sent 0" in captured.out
+
+
+def test_a_bug_in_a_job_is_not_swallowed(settings):
+    """Only the failures a job may meet are reported and passed over."""
+
+    def bug():
+        raise KeyError("a bug")
+
+    settings.SCHEDULED_JOBS = [replace(settings.SCHEDULED_JOBS[0], run=bug)]
+    with pytest.raises(KeyError):
+        call_command("run_scheduled_jobs")

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from apps.bookings.tests.threads import in_threads
-from apps.notifications import services
+from apps.notifications import outbox, sending, services
 from apps.notifications.exceptions import NotificationNotFailed
 from apps.notifications.models import Notification
 
@@ -109,13 +109,13 @@ def test_a_claimed_row_is_left_alone_until_its_lease_ends():
     """A sender that died mid-batch: its rows come back after the lease."""
     (notification,) = queue(1)
     now = timezone.now()
-    token, claimed = services._claim(batch_size=10, now=now)
+    token, claimed = sending._claim(batch_size=10, now=now)
     assert [n.pk for n in claimed] == [notification.pk]
     assert services.notifications_send_due(now=now).batches == 0
     lease_end = now + timedelta(seconds=900)
     assert services.notifications_send_due(now=lease_end).sent == 1
     # The dead sender's late report changes nothing: the token is no longer its.
-    services._mark_sent(claimed[0], token=token, now=now)
+    sending._mark_sent(claimed[0], token=token, now=now)
     notification.refresh_from_db()
     assert notification.sent_at == lease_end
 
@@ -186,10 +186,10 @@ def test_control_without_the_claim_two_senders_send_twice(monkeypatch):
 
         time.sleep(0.05)  # both senders read before either marks a row
         for row in rows:
-            row.claim_token = services.uuid.UUID(int=0)
-        return services.uuid.UUID(int=0), rows
+            row.claim_token = sending.uuid.UUID(int=0)
+        return sending.uuid.UUID(int=0), rows
 
-    monkeypatch.setattr(services, "_claim", naive_claim)
+    monkeypatch.setattr(sending, "_claim", naive_claim)
     mail.outbox.clear()
     queue(50)
     in_threads(2, lambda index: services.notifications_send_due(once=True))
@@ -207,7 +207,7 @@ def test_html_body_and_binary_attachments_are_sent(service, slot):
         kind=Notification.Kind.BOOKING_CREATED,
         booking=booking,
         recipient="joana@example.com",
-        attachments=[services.Attachment("pay.png", "image/png", png)],
+        attachments=[outbox.Attachment("pay.png", "image/png", png)],
     )
     Notification.objects.filter(pk=notification.pk).update(
         body_html="<p>Pay <b>now</b></p>"

@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import services as booking_services
 from apps.bookings.models import Booking
+from apps.bookings.payment_instructions import epc_payload, epc_qr_png
 from apps.bookings.tests.factories import StaffUserFactory, unpaid_booking
-from apps.payments.epc import epc_payload, epc_qr_png
 from apps.payments.models import BankTransaction
 from apps.payments.tests import samples
 

@@ -1,10 +1,9 @@
 """Queue the payment and appointment reminders that have fallen due."""
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.core.management.base import BaseCommand
 
-from apps.bookings.management.commands.expire_unpaid_bookings import positive_int
-from apps.notifications.services import reminders_queue_due
+from apps.notifications.reminders import reminders_queue_due
+from common.commands import add_batch_size, command_errors
 
 
 class Command(BaseCommand):
@@ -15,22 +14,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--batch-size",
-            type=positive_int,
-            default=500,
-            help="Bookings per transaction (default 500).",
-        )
+        add_batch_size(parser, default=500, rows="Bookings")
 
     def handle(self, *args, batch_size, **options):
-        try:
+        with command_errors("queueing reminders"):
             result = reminders_queue_due(batch_size=batch_size)
-        except DatabaseError as error:
-            first_line = str(error).strip().splitlines()[0] if str(error) else ""
-            raise CommandError(
-                f"queueing reminders failed: {type(error).__name__}: {first_line}"
-            ) from error
-        self.stdout.write(
-            f"Queued {result.payment} payment and {result.appointment} appointment "
-            f"reminders ({result.skipped} no longer needed)."
-        )
+        self.stdout.write(result.summary())

@@ -1,9 +1,11 @@
-"""The EPC QR code ("SEPA credit transfer" QR, EPC069-12) for a booking.
+"""How a guest pays a booking: the instructions, and the EPC QR code.
 
-Banking apps scan it and fill in IBAN, beneficiary, amount and reference, so
-the guest types nothing. Offered only for EUR (SEPA credit transfers are in
-euro) and only when BOOKING_PAYMENT_IBAN and BOOKING_PAYMENT_BENEFICIARY are
-set; a system check refuses an IBAN or BIC that does not validate.
+The EPC QR code ("SEPA credit transfer" QR, EPC069-12): banking apps scan it
+and fill in IBAN, beneficiary, amount and reference, so the guest types
+nothing. Offered only for EUR (SEPA credit transfers are in euro) and only
+when BOOKING_PAYMENT_IBAN and BOOKING_PAYMENT_BENEFICIARY are set; a system
+check refuses an IBAN or BIC that does not validate. The business's account
+is read here, and the bank import (apps.payments) reads it from here too.
 """
 
 import base64
@@ -84,11 +86,26 @@ def epc_qr_svg_data_uri(payload: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(epc_qr_svg(payload)).decode()
 
 
-def booking_epc_qr(booking, *, currency: str) -> tuple[str, str] | None:
-    """(payload, SVG data URI) for a booking awaiting payment, or None."""
+def booking_payment_instructions(booking) -> dict | None:
+    """What a guest is told to pay and how; None once it no longer awaits payment.
+
+    With the business's account configured (and EUR), also the EPC QR code:
+    its payload (`epc_qr`) and an SVG data URI (`epc_qr_svg`).
+    """
+    if booking.status != booking.Status.AWAITING_PAYMENT:
+        return None
+    currency = settings.BOOKING_CURRENCY
+    instructions = {
+        "amount": booking.amount_due,
+        "currency": currency,
+        "reference": booking.reference,
+        "pay_by": booking.payment_expires_at,
+        "instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
+    }
     payload = epc_payload(
         amount=booking.amount_due, currency=currency, reference=booking.reference
     )
-    if payload is None:
-        return None
-    return payload, epc_qr_svg_data_uri(payload)
+    if payload is not None:
+        instructions["epc_qr"] = payload
+        instructions["epc_qr_svg"] = epc_qr_svg_data_uri(payload)
+    return instructions

@@ -1,0 +1,221 @@
+"""Booking creation: one slot lock, every rule re-checked, a fixed few statements."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from apps.availability.models import Availability
+from apps.availability.services import availability_set_booked
+from apps.bookings import exceptions
+from apps.bookings.models import Booking, BookingEvent, email_key, generate_reference
+from apps.bookings.phones import normalize_phone, phone_key
+from apps.bookings.services.events import record_event
+from apps.bookings.services.locking import lock_slot_offering
+from apps.services.models import Service
+from apps.staff.models import Staff
+from common.db import ClashingInsert, run_write_transaction
+
+logger = logging.getLogger(__name__)
+
+Status = Booking.Status
+Source = BookingEvent.Source
+
+
+def payment_deadline(created_at: datetime) -> datetime:
+    return created_at + timedelta(minutes=settings.BOOKING_PAYMENT_TIMEOUT_MINUTES)
+
+
+def booking_create(
+    *,
+    service_id: int,
+    availability_id: int,
+    customer_name: str,
+    customer_email: str,
+    customer_phone: str,
+    notes: str = "",
+    staff_id: int | None = None,
+    actor=None,
+    source: str = Source.GUEST,
+    client_key: str = "",
+    now: datetime | None = None,
+) -> Booking:
+    """Book a slot for a service: the slot row is locked and every rule re-checked.
+
+    The ids are checked here, once, under the lock: an unknown service, slot
+    or staff member is a field error (400). `client_key` names the client a
+    guest booked from (common.http.client_key); the unpaid-booking limits
+    count per client. Returns the booking in `awaiting_payment`, with its
+    payment deadline and its service, staff member and slot loaded.
+
+    Every domain error is raised before the first write (see
+    `run_write_transaction`, which also redoes the rare reference clash).
+    """
+    return run_write_transaction(
+        lambda: _booking_create(
+            service_id=service_id,
+            availability_id=availability_id,
+            customer_name=customer_name,
+            customer_email=customer_email,
+            customer_phone=customer_phone,
+            notes=notes,
+            staff_id=staff_id,
+            actor=actor,
+            source=source,
+            client_key=client_key,
+            now=now,
+        )
+    )
+
+
+def _booking_create(
+    *,
+    service_id,
+    availability_id,
+    customer_name,
+    customer_email,
+    customer_phone,
+    notes,
+    staff_id,
+    actor,
+    source,
+    client_key,
+    now,
+) -> Booking:
+    guest = source == Source.GUEST
+    slot, service = lock_slot_offering(
+        availability_id=availability_id,
+        service_id=service_id,
+        client_lock=f"booking-client:{client_key}" if guest else None,
+    )
+    # The clock is read after the lock, so audit times follow the order in
+    # which writes were applied.
+    now = now or timezone.now()
+    if staff_id is not None and staff_id != slot.staff_id:
+        if not Staff.objects.filter(pk=staff_id).exists():
+            raise exceptions.UnknownStaff(staff_id)
+        raise exceptions.StaffMismatch()
+    if not service.is_active:
+        raise exceptions.InactiveService()
+    check_slot_bookable(slot, service, now=now)
+    customer_phone = normalize_phone(customer_phone)
+    customer_phone_digits = phone_key(customer_phone)
+    customer_email_key = email_key(customer_email)
+    if guest:
+        _check_unpaid_limits(
+            client_key=client_key,
+            email_key=customer_email_key,
+            phone_digits=customer_phone_digits,
+        )
+
+    # Writes from here on; no domain error below this line.
+    booking = _insert_booking(
+        Booking(
+            customer_name=customer_name,
+            customer_email=customer_email,
+            notes=notes,
+            service=service,
+            staff=slot.staff,
+            availability=slot,
+            customer_phone=customer_phone,
+            customer_phone_digits=customer_phone_digits,
+            customer_email_key=customer_email_key,
+            client_key=client_key,
+            amount_due=service.price,
+            status=Status.AWAITING_PAYMENT,
+            created_at=now,
+            payment_expires_at=payment_deadline(now),
+        )
+    )
+    availability_set_booked(slot, booked=True)
+    record_event(
+        booking,
+        kind=BookingEvent.Kind.CREATED,
+        from_status="",
+        actor=actor,
+        source=source,
+        now=now,
+    )
+    logger.info("booking %s created for slot %s", booking.reference, slot.pk)
+    return booking
+
+
+def check_slot_bookable(slot: Availability, service: Service, *, now: datetime):
+    """The rules a slot must meet to take a booking of `service` (create and move).
+
+    That the slot's staff member offers the service is checked by the caller:
+    creation reads it with the lock (`lock_slot_offering`).
+    """
+    if not slot.staff.is_active:
+        raise exceptions.InactiveStaff()
+    if slot.duration_minutes < service.duration_minutes:
+        raise exceptions.SlotTooShort()
+    if slot.has_started(now):
+        raise exceptions.SlotInPast()
+    if slot.start_time <= now + timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES):
+        raise exceptions.SlotTooSoon()
+    if slot.is_booked:
+        raise exceptions.SlotUnavailable()
+
+
+def _check_unpaid_limits(*, client_key: str, email_key: str, phone_digits: str):
+    """Limit the unpaid bookings (held slots) of one client, and of one contact.
+
+    A client (one address, see common.http) holds at most
+    BOOKING_MAX_UNPAID_PER_CLIENT unpaid bookings, whatever contacts it writes;
+    within a client, one email or phone at most BOOKING_MAX_UNPAID_PER_CONTACT.
+    Holds are counted per client only, so nobody elsewhere can use up a guest's
+    limit by booking with the guest's phone or email, and a refusal says
+    nothing about anyone else's bookings.
+
+    On PostgreSQL the caller holds a transaction-scoped advisory lock on the
+    client (`lock_slot_offering` takes it), which makes the counts and the
+    insert atomic, so parallel requests of one client cannot slip past the
+    limits together. SQLite's IMMEDIATE transactions already serialise them.
+    """
+    counts = unpaid_bookings_of_client(client_key=client_key).aggregate(
+        held=Count("pk"),
+        held_by_contact=Count(
+            "pk",
+            filter=same_contact(email_key=email_key, phone_digits=phone_digits),
+        ),
+    )
+    if client_key and counts["held"] >= settings.BOOKING_MAX_UNPAID_PER_CLIENT:
+        raise exceptions.TooManyUnpaidBookings(exceptions.TOO_MANY_HOLDS_FOR_CLIENT)
+    if counts["held_by_contact"] >= settings.BOOKING_MAX_UNPAID_PER_CONTACT:
+        raise exceptions.TooManyUnpaidBookings()
+
+
+def same_contact(*, email_key: str, phone_digits: str) -> Q:
+    contact = Q(customer_email_key=email_key)
+    if phone_digits:
+        contact |= Q(customer_phone_digits=phone_digits)
+    return contact
+
+
+def unpaid_bookings_of_client(*, client_key: str):
+    """Unpaid bookings made from one client; served by a partial index."""
+    return Booking.objects.filter(client_key=client_key, status=Status.AWAITING_PAYMENT)
+
+
+def _insert_booking(booking: Booking) -> Booking:
+    """Insert the booking with a fresh random reference.
+
+    No savepoint per insert: a unique clash aborts the transaction. A
+    reference drawn twice (about one in 10^12 per booking) redoes the whole
+    transaction with a new one (`run_write_transaction`). A clash on the
+    one-active-booking-per-slot constraint, which the slot lock rules out
+    unless `is_booked` is stale, answers that the slot is taken.
+    """
+    booking.reference = generate_reference()
+    try:
+        booking.save(force_insert=True)
+    except IntegrityError as error:
+        # PostgreSQL names the constraint, SQLite the column.
+        if "reference" in str(error):
+            raise ClashingInsert() from error
+        raise ClashingInsert(answer=exceptions.SlotUnavailable()) from error
+    return booking

@@ -1,0 +1,156 @@
+"""The payment deadline: unpaid bookings past it are cancelled in batches."""
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.availability.services import availabilities_release, lock_availabilities
+from apps.bookings.models import Booking, BookingEvent
+from apps.bookings.services.events import record_events
+from common.db import write_transaction
+
+logger = logging.getLogger(__name__)
+
+Status = Booking.Status
+
+PAYMENT_TIMEOUT_NOTE = "payment timeout"
+PAYMENT_TIMEOUT_REASON = "Payment was not received before the deadline."
+
+
+@dataclass
+class ExpiryResult:
+    expired: int = 0
+    slots_released: int = 0
+    batches: int = 0
+    duration_seconds: float = 0.0
+    expired_references: list[str] = field(default_factory=list, repr=False)
+
+    def summary(self) -> str:
+        return (
+            f"Expired {self.expired} unpaid bookings, released "
+            f"{self.slots_released} slots in {self.batches} batches "
+            f"({self.duration_seconds:.2f}s)."
+        )
+
+
+def bookings_expire_unpaid(
+    *,
+    now: datetime | None = None,
+    batch_size: int = 500,
+    dry_run: bool = False,
+    keep_references: bool = False,
+    notify: bool = True,
+) -> ExpiryResult:
+    """Cancel unpaid bookings past their deadline and free their slots.
+
+    Works in batches, each its own transaction, so a failure in one batch
+    leaves the earlier ones applied and nothing of its own; the next run
+    finishes the job. Rows another writer holds (a payment being verified,
+    another copy of this job) are skipped rather than waited for: whoever
+    holds them decides their fate, and a later run sees the result. With
+    `notify` off, the `expired` events say the guests are not to be told.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    now = now or timezone.now()
+    started = time.monotonic()
+    result = ExpiryResult()
+    due = Booking.objects.filter(
+        status=Status.AWAITING_PAYMENT, payment_expires_at__lte=now
+    ).order_by("payment_expires_at", "pk")
+    cursor: tuple[datetime, int] | None = None
+    while True:
+        page = due
+        if cursor is not None:
+            # Keyset pagination: never revisits a row, even one that was
+            # skipped because it was locked, so the loop always ends.
+            page = page.filter(
+                Q(payment_expires_at__gt=cursor[0])
+                | Q(payment_expires_at=cursor[0], pk__gt=cursor[1])
+            )
+        candidates = list(
+            page.values_list("pk", "availability_id", "payment_expires_at")[:batch_size]
+        )
+        if not candidates:
+            break
+        cursor = (candidates[-1][2], candidates[-1][0])
+        if dry_run:
+            result.expired += len(candidates)
+            continue
+        references = _expire_batch(candidates, now=now, notify=notify)
+        result.batches += 1
+        result.expired += len(references)
+        result.slots_released += len(references)
+        if keep_references:
+            result.expired_references.extend(references)
+        logger.debug(
+            "expiry batch %d: %d of %d candidates cancelled",
+            result.batches,
+            len(references),
+            len(candidates),
+        )
+    result.duration_seconds = time.monotonic() - started
+    logger.info(
+        "expire_unpaid_bookings: expired=%d slots_released=%d batches=%d "
+        "duration=%.3fs%s",
+        result.expired,
+        result.slots_released,
+        result.batches,
+        result.duration_seconds,
+        " (dry run)" if dry_run else "",
+    )
+    return result
+
+
+def _expire_batch(candidates: list[tuple], *, now: datetime, notify: bool) -> list[str]:
+    booking_ids = [pk for pk, _, _ in candidates]
+    slot_ids = [slot_id for _, slot_id, _ in candidates]
+    with write_transaction():
+        locked_slot_ids = lock_availabilities(slot_ids, skip_locked=True)
+        # Re-checked under the lock: a booking verified or cancelled since
+        # the candidates were read no longer matches and is left alone.
+        bookings = list(
+            Booking.objects.select_for_update(no_key=True, skip_locked=True)
+            .filter(
+                pk__in=booking_ids,
+                availability_id__in=locked_slot_ids,
+                status=Status.AWAITING_PAYMENT,
+                payment_expires_at__lte=now,
+            )
+            .order_by("pk")
+            .values_list("pk", "availability_id", "reference")
+        )
+        if not bookings:
+            return []
+        expired_ids = [pk for pk, _, _ in bookings]
+        Booking.objects.filter(pk__in=expired_ids).update(
+            status=Status.CANCELLED,
+            cancel_reason=PAYMENT_TIMEOUT_REASON,
+            updated_at=now,
+        )
+        availabilities_release([slot for _, slot, _ in bookings], now=now)
+        record_events(
+            [
+                BookingEvent(
+                    booking_id=pk,
+                    kind=BookingEvent.Kind.EXPIRED,
+                    from_status=Status.AWAITING_PAYMENT,
+                    to_status=Status.CANCELLED,
+                    source=BookingEvent.Source.SYSTEM,
+                    note=PAYMENT_TIMEOUT_NOTE,
+                    created_at=now,
+                )
+                for pk in expired_ids
+            ],
+            bookings=list(
+                Booking.objects.select_related(
+                    "service", "staff", "availability"
+                ).filter(pk__in=expired_ids)
+            ),
+            notify_guest=notify,
+        )
+    return [reference for _, _, reference in bookings]

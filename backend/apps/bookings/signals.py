@@ -1,0 +1,15 @@
+"""What the booking domain announces; side-effect apps listen, bookings calls none.
+
+`booking_events_recorded` is sent by `apps.bookings.services.events`, the one
+place that records a `BookingEvent`, inside the transaction of the change:
+once per transition (one event) and once per expiry batch (many). Every
+event carries its booking (`event.booking`, with service, staff and slot
+loaded). A receiver writes what must commit with the change (an outbox row)
+and nothing slow; if it raises, the change rolls back with it. `notify_guest`
+is False when the business chose not to tell the guest (an expiry run with
+`--no-email`).
+"""
+
+from django.dispatch import Signal
+
+booking_events_recorded = Signal()

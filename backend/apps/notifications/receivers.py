@@ -1,0 +1,148 @@
+"""What each booking change sends: the listener of the booking domain's events.
+
+`booking_events_recorded` is sent inside the change's transaction, so the
+outbox rows written here commit or roll back with the change: a committed
+change always has its email, a rolled-back one never. Connected in
+`NotificationsConfig.ready()`.
+"""
+
+from django.conf import settings
+from django.dispatch import receiver
+
+from apps.bookings.models import Booking, BookingEvent
+from apps.bookings.signals import booking_events_recorded
+from apps.notifications import calendars, outbox
+from apps.notifications.models import Notification
+from apps.notifications.reminders import arm_appointment_reminder
+
+Kind = Notification.Kind
+EventKind = BookingEvent.Kind
+Source = BookingEvent.Source
+
+# Sources whose cancellations count against the guest's mailbox cap: the
+# guest's own acts, and the deadline a guest let pass.
+GUEST_CAUSED_SOURCES = frozenset({Source.GUEST, Source.SYSTEM})
+
+
+@receiver(booking_events_recorded, dispatch_uid="notifications.queue_emails")
+def queue_booking_emails(sender, *, events, notify_guest=True, **kwargs):
+    pending: list[outbox.PendingEmail] = []
+    for event in events:
+        emails_for = _EMAILS_BY_KIND.get(event.kind)
+        if emails_for is not None:
+            pending.extend(emails_for(event, notify_guest=notify_guest))
+    outbox.queue(pending)
+
+
+def _created(event: BookingEvent, *, notify_guest: bool):
+    """Payment instructions for the guest, and a note to the business.
+
+    The payment reminder needs no row here: the reminder job finds unpaid
+    bookings by their deadline.
+    """
+    booking = event.booking
+    emails = []
+    if notify_guest:
+        emails.append(
+            outbox.build_to_guest(
+                Kind.BOOKING_CREATED,
+                booking,
+                now=event.created_at,
+                guest_triggered=event.source == Source.GUEST,
+            )
+        )
+    if settings.BOOKING_NOTIFY_EMAIL:
+        emails.append(
+            outbox.build(
+                Kind.NEW_BOOKING_STAFF,
+                booking,
+                settings.BOOKING_NOTIFY_EMAIL,
+                now=event.created_at,
+            )
+        )
+    return emails
+
+
+def _next_sequence(booking: Booking) -> int:
+    return outbox.ics_sequences([booking.pk]).get(booking.pk, -1) + 1
+
+
+def _payment_verified(event: BookingEvent, *, notify_guest: bool):
+    """The confirmation with the calendar invite; arms the appointment reminder."""
+    booking, now = event.booking, event.created_at
+    arm_appointment_reminder(booking, now=now)
+    if not notify_guest:
+        return []
+    return [
+        outbox.build_to_guest(
+            Kind.PAYMENT_CONFIRMED,
+            booking,
+            now=now,
+            invite_method=calendars.METHOD_REQUEST,
+            ics_sequence=_next_sequence(booking),
+        )
+    ]
+
+
+def _cancelled(event: BookingEvent, *, notify_guest: bool):
+    """Tell the guest who cancelled; withdraw the invite if one was sent."""
+    if not notify_guest:
+        return []
+    booking = event.booking
+    previous = outbox.ics_sequences([booking.pk]).get(booking.pk)
+    return [
+        outbox.build_to_guest(
+            Kind.BOOKING_CANCELLED,
+            booking,
+            now=event.created_at,
+            invite_method=None if previous is None else calendars.METHOD_CANCEL,
+            ics_sequence=None if previous is None else previous + 1,
+            cancelled_by=event.source,
+            guest_triggered=event.source in GUEST_CAUSED_SOURCES,
+        )
+    ]
+
+
+def _expired(event: BookingEvent, *, notify_guest: bool):
+    """The cancellation for an unpaid booking; it never had an invite to withdraw."""
+    if not notify_guest:
+        return []
+    return [
+        outbox.build_to_guest(
+            Kind.BOOKING_CANCELLED,
+            event.booking,
+            now=event.created_at,
+            cancelled_by=event.source,
+            guest_triggered=True,
+        )
+    ]
+
+
+def _rescheduled(event: BookingEvent, *, notify_guest: bool):
+    """The new time; for a confirmed booking a new invite (same UID, higher
+    SEQUENCE) and the appointment reminder re-armed for the new time."""
+    booking, now = event.booking, event.created_at
+    confirmed = booking.status == Booking.Status.CONFIRMED
+    if confirmed:
+        arm_appointment_reminder(booking, now=now)
+    if not notify_guest:
+        return []
+    return [
+        outbox.build_to_guest(
+            Kind.BOOKING_RESCHEDULED,
+            booking,
+            now=now,
+            invite_method=calendars.METHOD_REQUEST if confirmed else None,
+            ics_sequence=_next_sequence(booking) if confirmed else None,
+            guest_triggered=event.source == Source.GUEST,
+        )
+    ]
+
+
+_EMAILS_BY_KIND = {
+    EventKind.CREATED: _created,
+    EventKind.PAYMENT_VERIFIED: _payment_verified,
+    EventKind.CANCELLED: _cancelled,
+    EventKind.EXPIRED: _expired,
+    EventKind.RESCHEDULED: _rescheduled,
+}

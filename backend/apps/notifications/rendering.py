@@ -1,0 +1,72 @@
+"""What an email says: the templates rendered for a booking, and its invite.
+
+Templates come through Django's loader, which caches compiled templates per
+process (the expiry job renders thousands of emails per run).
+"""
+
+import re
+from datetime import datetime
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from apps.bookings.models import Booking
+from apps.notifications import calendars
+
+ICS_FILENAME = "booking.ics"
+
+# A link in any dress: a scheme, "www.", or a word with a domain-like dot.
+_LINK = re.compile(
+    r"(?:[a-z][a-z0-9+.\-]*:)?//\S*|www\.\S*|\S*\w\.[a-z]{2,}\S*", re.IGNORECASE
+)
+# Letters (any script), spaces and the punctuation names carry.
+_NOT_A_NAME_CHARACTER = re.compile(r"[^\w .'\-]|[\d_]")
+GREETING_NAME_LENGTH = 40
+
+
+def greeting_name(name: str) -> str:
+    """The guest's name as an email may greet them, or "" to leave it out.
+
+    A guest types the name, and the email goes to an address nobody has
+    verified: links go, then everything but letters, spaces and name
+    punctuation (so no line break either), and it is cut short, so the
+    business's email cannot carry someone else's message or link.
+    """
+    words = _NOT_A_NAME_CHARACTER.sub(" ", _LINK.sub(" ", name)).split()
+    return " ".join(words)[:GREETING_NAME_LENGTH].strip(" .-'")
+
+
+def _local(moment) -> str:
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return f"{local:%A %d %B %Y, %H:%M} ({local.tzname()})"
+
+
+def render_email(kind: str, booking: Booking, **extra) -> tuple[str, str]:
+    """(subject, plain-text body) of the email `kind` about `booking`."""
+    slot = booking.availability
+    context = {
+        "booking": booking,
+        "greeting_name": greeting_name(booking.customer_name),
+        "start": _local(slot.start_time if slot else None),
+        "pay_by": _local(booking.payment_expires_at),
+        "currency": settings.BOOKING_CURRENCY,
+        "instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
+        **extra,
+    }
+    subject = render_to_string(f"notifications/email/{kind}_subject.txt", context)
+    body_text = render_to_string(f"notifications/email/{kind}.txt", context)
+    return " ".join(subject.split()), body_text
+
+
+def render_invite(
+    booking: Booking, *, method: str, sequence: int, now: datetime
+) -> tuple[str, str, bytes]:
+    """(filename, content type, bytes) of the booking's calendar invite."""
+    return (
+        ICS_FILENAME,
+        f"text/calendar; method={method}",
+        calendars.booking_invite(booking, method=method, sequence=sequence, now=now),
+    )

@@ -1,0 +1,234 @@
+"""Sending the outbox: claim due rows, deliver them, back off on failure.
+
+Sending claims rows in a short transaction (`SELECT ... FOR UPDATE SKIP
+LOCKED` on PostgreSQL; SQLite's IMMEDIATE transactions admit one claimer at a
+time) by stamping them with a claim token and pushing `next_attempt_at`
+forward by a lease, then sends outside any transaction. Two senders never
+claim one row, and no database lock is held while a mail server is slow.
+A sender that dies mid-batch leaves its rows to be picked up again when the
+lease ends.
+"""
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email import encoders
+from email.mime.base import MIMEBase
+from email.mime.text import MIMEText
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.notifications.models import Notification, NotificationAttachment
+
+logger = logging.getLogger(__name__)
+
+Status = Notification.Status
+BACKOFF_CAP_MINUTES = 60
+ERROR_MAX_CHARS = 2000
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    batches: int = 0
+    duration_seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"Sent {self.sent} notifications, {self.retried} to retry, "
+            f"{self.failed} failed, in {self.batches} batches "
+            f"({self.duration_seconds:.2f}s)."
+        )
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 ... minutes after the 1st, 2nd, 3rd ... failure, capped."""
+    return timedelta(minutes=min(2 ** (attempts - 1), BACKOFF_CAP_MINUTES))
+
+
+def notifications_send_due(
+    *,
+    batch_size: int = 100,
+    once: bool = False,
+    now: datetime | None = None,
+) -> SendResult:
+    """Send queued notifications whose time has come, batch after batch.
+
+    With `once`, one batch at most. A failure counts an attempt and backs off
+    exponentially; after BOOKING_NOTIFICATION_MAX_ATTEMPTS the row is
+    `failed` with the error. Never raises for a mail-server failure.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    started = time.monotonic()
+    result = SendResult()
+    while True:
+        batch_now = now or timezone.now()
+        token, claimed = _claim(batch_size=batch_size, now=batch_now)
+        if not claimed:
+            break
+        result.batches += 1
+        _deliver(claimed, token=token, fixed_now=now, result=result)
+        if once:
+            break
+    result.duration_seconds = time.monotonic() - started
+    logger.info(
+        "send_notifications: sent=%d retried=%d failed=%d batches=%d duration=%.3fs",
+        result.sent,
+        result.retried,
+        result.failed,
+        result.batches,
+        result.duration_seconds,
+    )
+    return result
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.BOOKING_NOTIFICATION_LEASE_SECONDS)
+
+
+def _claim(*, batch_size: int, now: datetime) -> tuple[uuid.UUID, list[Notification]]:
+    token = uuid.uuid4()
+    with transaction.atomic():
+        claimed_ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.QUEUED, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not claimed_ids:
+            return token, []
+        Notification.objects.filter(pk__in=claimed_ids).update(
+            claim_token=token, next_attempt_at=now + _lease()
+        )
+    return token, list(
+        Notification.objects.filter(pk__in=claimed_ids, claim_token=token)
+        .prefetch_related("attachments")
+        .order_by("next_attempt_at", "pk")
+    )
+
+
+def _mime_part(attachment: NotificationAttachment):
+    main_type, _, rest = attachment.content_type.partition("/")
+    sub_type, *params = [part.strip() for part in rest.split(";")]
+    content = bytes(attachment.content)
+    if main_type == "text":
+        part = MIMEText(content.decode("utf-8"), sub_type, "utf-8")
+    else:
+        part = MIMEBase(main_type, sub_type)
+        part.set_payload(content)
+        encoders.encode_base64(part)
+    for param in params:
+        name, _, value = param.partition("=")
+        part.set_param(name.strip(), value.strip())
+    part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+    return part
+
+
+def _message(notification: Notification, connection) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        notification.subject,
+        notification.body_text,
+        settings.DEFAULT_FROM_EMAIL,
+        [notification.recipient],
+        connection=connection,
+    )
+    if notification.body_html:
+        message.attach_alternative(notification.body_html, "text/html")
+    for attachment in notification.attachments.all():
+        message.attach(_mime_part(attachment))
+    return message
+
+
+def _deliver(
+    claimed: list[Notification],
+    *,
+    token: uuid.UUID,
+    fixed_now: datetime | None,
+    result: SendResult,
+) -> None:
+    # Stop starting sends well before the lease ends, so no other sender can
+    # have claimed a row this one is still sending.
+    deadline = time.monotonic() + settings.BOOKING_NOTIFICATION_LEASE_SECONDS / 2
+    connection = get_connection()
+    open_error: Exception | None = None
+    try:
+        connection.open()
+    except Exception as error:  # any backend's connection failure
+        open_error = error
+    try:
+        for index, notification in enumerate(claimed):
+            if time.monotonic() > deadline:
+                _release(claimed[index:], token=token, now=fixed_now or timezone.now())
+                return
+            error = open_error
+            if error is None:
+                try:
+                    if (
+                        connection.send_messages([_message(notification, connection)])
+                        != 1
+                    ):
+                        error = RuntimeError("the email backend sent nothing")
+                except Exception as send_error:
+                    error = send_error
+                    connection.close()  # reopened for the next message
+            now = fixed_now or timezone.now()
+            if error is None:
+                _mark_sent(notification, token=token, now=now)
+                result.sent += 1
+            elif _mark_failed(notification, token=token, error=error, now=now):
+                result.failed += 1
+            else:
+                result.retried += 1
+    finally:
+        connection.close()
+
+
+def _release(notifications: list[Notification], *, token: uuid.UUID, now: datetime):
+    Notification.objects.filter(
+        pk__in=[n.pk for n in notifications], claim_token=token
+    ).update(claim_token=None, next_attempt_at=now)
+
+
+def _mark_sent(notification: Notification, *, token: uuid.UUID, now: datetime):
+    Notification.objects.filter(pk=notification.pk, claim_token=token).update(
+        status=Status.SENT,
+        sent_at=now,
+        attempts=F("attempts") + 1,
+        claim_token=None,
+    )
+
+
+def _mark_failed(
+    notification: Notification, *, token: uuid.UUID, error: Exception, now: datetime
+) -> bool:
+    """Record a failed attempt; True when it was the last one allowed."""
+    attempts = notification.attempts + 1
+    gave_up = attempts >= settings.BOOKING_NOTIFICATION_MAX_ATTEMPTS
+    message = f"{type(error).__name__}: {error}"[:ERROR_MAX_CHARS]
+    Notification.objects.filter(pk=notification.pk, claim_token=token).update(
+        status=Status.FAILED if gave_up else Status.QUEUED,
+        attempts=attempts,
+        next_attempt_at=now if gave_up else now + backoff(attempts),
+        last_error=message,
+        claim_token=None,
+    )
+    log = logger.error if gave_up else logger.warning
+    log(
+        "notification %s (%s to %s) attempt %d failed%s: %s",
+        notification.pk,
+        notification.kind,
+        notification.recipient,
+        attempts,
+        ", giving up" if gave_up else "",
+        message,
+    )
+    return gave_up

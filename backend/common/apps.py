@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CommonConfig(AppConfig):
+    """The shared core as an app only to carry `run_scheduled_jobs`; no models."""
+
+    name = "common"
