@@ -1,16 +1,20 @@
 # Sourced by the scripts: make .venv with Python 3.11+ and install requirements.
-# The install is skipped while requirements.txt is unchanged since the last one.
+# Tests, CI and the dev server get requirements-dev.txt (the runtime set plus
+# tests and tooling); serve.sh sets VENV_REQUIREMENTS=requirements.txt, the
+# runtime set a production host needs. The install is skipped while the
+# requirement files are unchanged since the last one.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PYTHON="${PYTHON:-python3}"
+VENV_REQUIREMENTS="${VENV_REQUIREMENTS:-requirements-dev.txt}"
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
   "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.requirements.sha256
-wanted="$(sha256sum requirements.txt | cut -d' ' -f1)"
+wanted="$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1) ${VENV_REQUIREMENTS}"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$VENV_REQUIREMENTS"
   echo "$wanted" > "$stamp"
 fi

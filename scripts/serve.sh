@@ -3,6 +3,8 @@
 # Configure with the environment (docs/operations.md): DJANGO_SECRET_KEY,
 # DATABASE_URL, DJANGO_ALLOWED_HOSTS, ...; GUNICORN_BIND (127.0.0.1:8000)
 # and GUNICORN_WORKERS (one per CPU; see gunicorn.conf.py).
+# The runtime requirements only: no test or tooling packages in production.
+VENV_REQUIREMENTS="${VENV_REQUIREMENTS:-requirements.txt}"
 source "$(dirname "$0")/_venv.sh"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings.prod}"
 .venv/bin/python manage.py migrate --no-input
