@@ -23,11 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from expiry import bench_expiry
-from harness import Api, Database
+from harness import Api, Database, machine
 from listing import DjangoInProcess, bench_listing
 from memory import gunicorn_worker_peak_rss, gunicorn_worker_pss, import_footprint
 from race import bench_race
-from report import machine, write_report
+from report import write_report
 from throughput import bench_throughput
 
 # Issue 17's starting point: the code before it, measured by these scripts.

@@ -1,38 +1,8 @@
 """The benchmark report: docs/benchmarks.md from the results JSON."""
 
-import os
-import platform
-import re
 from pathlib import Path
 
 from harness import EXPIRY_BOOKINGS, THROUGHPUT_LEVELS
-
-
-def machine():
-    memory_kib = int(
-        re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)
-    )
-    cpu_model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    versions = {}
-    for package in ("django", "djangorestframework", "gunicorn", "psycopg"):
-        from importlib.metadata import version
-
-        versions[package] = version(package)
-    return {
-        "cpus": os.cpu_count(),
-        "cpu_model": cpu_model,
-        "memory_gib": round(memory_kib / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-        **versions,
-    }
 
 
 def workers_text(run):

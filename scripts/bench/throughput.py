@@ -7,7 +7,14 @@ import threading
 import time
 
 import psycopg
-from harness import THROUGHPUT_LEVELS, future, guest, latency_summary, run_clients
+from harness import (
+    THROUGHPUT_LEVELS,
+    future,
+    guest,
+    guest_phone,
+    latency_summary,
+    run_clients,
+)
 
 
 def bench_throughput(api, db):
@@ -84,6 +91,8 @@ def warm_up(api, db, service_id, staff_ids):
 
 
 RAW_REFERENCES = itertools.count()
+# The baseline writes the same kind of row the API does: a valid E.164 phone.
+RAW_PHONE = guest_phone(0)
 RAW_CREATE = [
     "SELECT a.is_booked, a.start_time, a.end_time, s.is_active"
     " FROM availability_availability a JOIN staff_staff s ON s.id = a.staff_id"
@@ -92,9 +101,9 @@ RAW_CREATE = [
     " customer_name, customer_email, customer_phone, customer_phone_digits,"
     " customer_email_key, client_key, notes, amount_due, status,"
     " payment_expires_at, cancel_reason, created_at, updated_at)"
-    " SELECT %(ref)s, %(service)s, a.staff_id, a.id, 'Raw', 'raw@bench.example',"
-    " '555', '555', 'raw@bench.example', '', '', 30, 'awaiting_payment',"
-    " now() + interval '30 minutes', '', now(), now()"
+    " SELECT %(ref)s, %(service)s, a.staff_id, a.id, 'Raw', 'raw@guests.example',"
+    f" '{RAW_PHONE}', '{RAW_PHONE[1:]}', 'raw@guests.example', '', '', 30,"
+    " 'awaiting_payment', now() + interval '30 minutes', '', now(), now()"
     " FROM availability_availability a WHERE a.id = %(slot)s"
     " RETURNING id",
     "UPDATE availability_availability SET is_booked = true, updated_at = now()"

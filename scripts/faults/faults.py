@@ -34,8 +34,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from harness import PROJECT_DIR, Database, future, percentile
-from report import machine
+from harness import PROJECT_DIR, Database, future, machine, percentile
 
 GIVE_UP_SECONDS = 30
 REQUEST_TIMEOUT_SECONDS = 10
