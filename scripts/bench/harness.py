@@ -1,6 +1,7 @@
 """Shared pieces of the benchmarks and the fault matrix: the HTTP client and
-load generator, /proc readings, latency summaries, the benchmark database and
-the one source of valid guest data."""
+load generator, /proc readings, latency summaries, the benchmark database, the
+one source of valid guest data, and the rule that a refused load is a failed
+run."""
 
 import http.client
 import itertools
@@ -14,6 +15,7 @@ import statistics
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -313,3 +315,42 @@ def guest(service_id, slot_id, tag):
 def future(days):
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     return start + timedelta(days=days)
+
+
+# --- the verdict on a load ----------------------------------------------------------
+
+# More 4xx answers than this share of a load's requests (beyond those the run
+# provokes on purpose) make it a failed run: the server refused the load, so
+# it measured nothing.
+MAX_4XX_SHARE = 0.02
+
+
+def creates_check(kinds, *, committed, seconds, expected=()):
+    """Whether a load's creates went through: the committed rate and 4xx share.
+
+    `kinds` counts the answers by `answer_kind`; `expected` names the 4xx
+    kinds the run provokes (the race's conflicts), which are not counted.
+    `failures` is empty unless the run committed no booking or passed
+    MAX_4XX_SHARE; then its zeros of doubles or lost answers would be vacuous.
+    """
+    kinds = Counter(kinds)
+    requests = kinds.total()
+    refused = Counter(
+        {k: n for k, n in kinds.items() if k.startswith("4") and k not in expected}
+    )
+    share = refused.total() / requests if requests else 0.0
+    failures = []
+    if not committed:
+        failures.append("no booking committed")
+    if share > MAX_4XX_SHARE:
+        worst, count = refused.most_common(1)[0]
+        failures.append(
+            f"{share:.1%} of {requests} requests were 4xx (bound "
+            f"{MAX_4XX_SHARE:.0%}), most of them {worst} ({count})"
+        )
+    return {
+        "committed": committed,
+        "committed_per_second": round(committed / seconds, 1) if seconds else 0.0,
+        "share_4xx": round(share, 4),
+        "failures": failures,
+    }

@@ -4,8 +4,9 @@ Run by scripts/faults/run_all.sh, which starts a throwaway PostgreSQL cluster
 (so restarting it disturbs nothing else) and sets the environment. This
 process starts gunicorn (server), drives it with clients that follow
 docs/api.md's retry rules (load), injects each fault (scenarios), checks the
-database after each scenario (checks), and writes docs/reliability.md
-(reliability_report).
+database and judges each scenario afterwards (checks), and writes
+docs/reliability.md (reliability_report). It exits non-zero when a scenario
+missed its targets, a scenario that committed no bookings among them.
 """
 
 import argparse
@@ -18,7 +19,7 @@ from pathlib import Path
 # The fault matrix shares the benchmarks' harness: the HTTP client, /proc
 # readings, the database helpers and the one source of valid guest data.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from harness import machine
+from harness import MAX_4XX_SHARE, machine
 from load import GIVE_UP_SECONDS
 from reliability_report import write_report
 from scenarios import Matrix
@@ -53,10 +54,21 @@ def main():
         "gunicorn_workers": args.workers,
         "clients": args.clients,
         "give_up_seconds": GIVE_UP_SECONDS,
+        "max_4xx_share": MAX_4XX_SHARE,
         "scenarios": matrix.results,
     }
     Path(args.json).write_text(json.dumps(results, indent=2))
     write_report(results, Path(args.report))
+    missed = {
+        name: result["targets_missed"]
+        for name, result in matrix.results.items()
+        if result["targets_missed"]
+    }
+    if missed:
+        sys.exit(
+            "Targets missed: "
+            + "; ".join(f"{name}: {', '.join(why)}" for name, why in missed.items())
+        )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import psycopg
-from checks import database_checks, expiry_checks
+from checks import database_checks, expiry_checks, verdict
 from harness import PROJECT_DIR, Database, future, percentile, proc_mib
 from load import Load
 from server import Server
@@ -61,6 +61,8 @@ class Matrix:
             for name, scenario in scenarios.items():
                 if not only or name in only:
                     scenario()
+                    # Judged once everything the scenario adds is in.
+                    self.results[name].update(verdict(name, self.results[name]))
                     result = json.dumps(self.results[name])
                     print(f"[faults] {name}: {result}", flush=True)
         finally:
