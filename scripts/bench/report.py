@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from analysis import analysis
-from harness import EXPIRY_BOOKINGS, THROUGHPUT_LEVELS
+from harness import EXPIRY_BOOKINGS, MAX_4XX_SHARE, THROUGHPUT_LEVELS
 
 
 def workers_text(run):
@@ -11,6 +11,12 @@ def workers_text(run):
     if threads > 1:
         return f"{run['gunicorn_workers']} gthread workers x {threads} threads"
     return f"{run['gunicorn_workers']} sync workers"
+
+
+def refusal(section):
+    """Why a section is a failed run (the server refused its creates), or ''."""
+    reasons = section.get("failed_run")
+    return f"**failed run**: {'; '.join(reasons)}" if reasons else ""
 
 
 def sweep_table(results):
@@ -73,16 +79,21 @@ def write_report(results, path):
     ]
 
     def verdict(section):
+        if refusal(section):
+            return "**failed run**"
         return "met" if section["pass"] else "**missed**"
 
     if race:
-        lines.append(
-            f"| 1. race | {race['created']} x 201, {race['conflicts']} x 409, "
+        result = refusal(race) or (
+            f"{race['created']} x 201, {race['conflicts']} x 409, "
             f"{race['server_errors']} x 5xx, "
             f"{race['slots_with_two_active_bookings']} double bookings; naive "
             f"baseline: {race['naive_baseline']['slots_double_booked']} slots double"
-            f"-booked | 200 x 201, 3800 x 409, 0 x 5xx, 0 doubles; naive >= 1 | "
-            f"{verdict(race)} |"
+            "-booked"
+        )
+        lines.append(
+            f"| 1. race | {result} | 200 x 201, 3800 x 409, 0 x 5xx, 0 doubles; "
+            f"naive >= 1 | {verdict(race)} |"
         )
     if "create" in results:
         create = results["create"]
@@ -96,9 +107,11 @@ def write_report(results, path):
             f"{level['clients']}: {level['api_share_of_raw']:.0%}"
             for level in results["throughput"]["levels"]
         )
+        result = (
+            refusal(results["throughput"]) or f"API share of raw by clients: {shares}"
+        )
         lines.append(
-            f"| 2c. throughput | API share of raw by clients: {shares} | >= 25% | "
-            f"{verdict(results['throughput'])} |"
+            f"| 2c. throughput | {result} | >= 25% | {verdict(results['throughput'])} |"
         )
     if "listing" in results:
         listing = results["listing"]
@@ -138,9 +151,15 @@ def write_report(results, path):
         )
     lines += ["", "## Details", ""]
     if race:
+        lines += ["### 1. Race: 200 slots x 20 concurrent clients per slot", ""]
+    if race and refusal(race):
         lines += [
-            "### 1. Race: 200 slots x 20 concurrent clients per slot",
+            f"{refusal(race)}. Answers: {race['answers']}. A race whose creates "
+            "are refused tests nothing: no further figures.",
             "",
+        ]
+    elif race:
+        lines += [
             f"Status counts: {race['status_counts']}; slots with two active "
             f"bookings: {race['slots_with_two_active_bookings']}; `is_booked` "
             f"mismatches: {race['is_booked_mismatches']}; {race['seconds']} s.",
@@ -217,26 +236,37 @@ def write_report(results, path):
             "",
         ]
     if "throughput" in results:
+        lines += ["### 2c. Booking throughput over distinct free slots", ""]
+    if "throughput" in results and refusal(results["throughput"]):
         lines += [
-            "### 2c. Booking throughput over distinct free slots",
+            f"{refusal(results['throughput'])}. The rate of a refused load is no "
+            "figure: none is given.",
             "",
-            "| clients | API creates/s | API p50 / p99 ms | raw creates/s | "
-            "raw p50 / p99 ms | API / raw |",
-            "| --- | --- | --- | --- | --- | --- |",
+        ]
+    elif "throughput" in results:
+        lines += [
+            "| clients | API creates/s (committed) | API 4xx | API p50 / p99 ms | "
+            "raw creates/s | raw p50 / p99 ms | API / raw |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
         ]
         for level in results["throughput"]["levels"]:
             a, r = level["api"], level["raw_psycopg"]
+            # Runs from before the share was recorded show none, not a zero.
+            share = f"{a['share_4xx']:.1%}" if "share_4xx" in a else "-"
             lines.append(
-                f"| {level['clients']} | {a['creates_per_second']} | {a['p50_ms']} / "
-                f"{a['p99_ms']} | {r['creates_per_second']} | {r['p50_ms']} / "
-                f"{r['p99_ms']} | {level['api_share_of_raw']:.0%} |"
+                f"| {level['clients']} | {a['creates_per_second']} | {share} | "
+                f"{a['p50_ms']} / {a['p99_ms']} | "
+                f"{r['creates_per_second']} | {r['p50_ms']} / {r['p99_ms']} | "
+                f"{level['api_share_of_raw']:.0%} |"
             )
         lines += [
             "",
-            "Raw: the same lock, re-check, insert, update and audit insert in one "
-            "transaction through psycopg, one connection per client. The API adds "
-            "HTTP, validation, the per-contact limit, the throttle counter and "
-            "rendering the booking.",
+            "API creates/s count the bookings the database committed; a run with "
+            f"none, or with more than {MAX_4XX_SHARE:.0%} of its creates refused "
+            "(4xx), is a failed run and shows no rate. Raw: the same lock, "
+            "re-check, insert, update and audit insert in one transaction through "
+            "psycopg, one connection per client. The API adds HTTP, validation, "
+            "the per-contact limit, the throttle counter and rendering the booking.",
             "",
         ]
     if "listing" in results:
@@ -336,6 +366,8 @@ def before_and_after(results):
         ]
 
     def rates(run):
+        if run.get("throughput", {}).get("failed_run"):
+            return {}
         return {
             level["clients"]: (
                 f"{level['api']['creates_per_second']} "
