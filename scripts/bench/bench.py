@@ -8,8 +8,10 @@ clients in threads, and the raw-psycopg baselines at the same concurrency.
         --gunicorn-pid 1234 --json results.json --report docs/benchmarks.md
 
 One module per benchmark (race, throughput, listing, expiry, memory), the load
-generator and database helpers they share (harness), and the report writer
-(report); this module runs them and writes the results.
+generator, database helpers and guest data they share with the fault matrix
+(harness), and the report writer (report, with analysis); this module runs
+them and writes the results. A benchmark whose creates the server refused is a
+failed run: marked so in the report, and this process exits non-zero.
 """
 
 import argparse
@@ -23,11 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from expiry import bench_expiry
-from harness import Api, Database
+from harness import Api, Database, machine
 from listing import DjangoInProcess, bench_listing
 from memory import gunicorn_worker_peak_rss, gunicorn_worker_pss, import_footprint
 from race import bench_race
-from report import machine, write_report
+from report import write_report
 from throughput import bench_throughput
 
 # Issue 17's starting point: the code before it, measured by these scripts.
@@ -142,6 +144,9 @@ def main():
         results[name] = step()
         summary = without_plans(results[name])
         print(f"\n== {name} ({time.perf_counter() - started:.1f} s)")
+        if results[name].get("failed_run"):
+            # Said first: the figures below measure a load the server refused.
+            print(f"FAILED RUN: {'; '.join(results[name]['failed_run'])}")
         print(json.dumps(summary, indent=2))
         if name == "throughput":
             peaks = gunicorn_worker_peak_rss(options.gunicorn_pid)
@@ -158,8 +163,12 @@ def main():
         Path(options.json_path).write_text(json.dumps(results, indent=2) + "\n")
     if options.report:
         write_report(results, options.report)
+    refused = [name for name in wanted if results.get(name, {}).get("failed_run")]
     failed = [name for name in wanted if not results.get(name, {}).get("pass", True)]
     print(f"\nTargets missed: {', '.join(failed)}" if failed else "\nAll targets met.")
+    if refused:
+        # A missed target is a finding; a refused load is a broken run.
+        sys.exit(f"Failed runs (creates refused): {', '.join(refused)}")
 
 
 def without_plans(section):

@@ -45,26 +45,8 @@ def expired_count(output):
 def bench_expiry(db, command_env):
     service_id, staff_ids = db.catalogue("expiry", staff_count=50)
     slot_ids = db.slots(staff_ids, EXPIRY_BOOKINGS // 50, start=future(2000))
-    with db.connect() as conn:
-        conn.execute(
-            "INSERT INTO bookings_booking (reference, service_id, staff_id,"
-            " availability_id, customer_name, customer_email, customer_phone,"
-            " customer_phone_digits, customer_email_key, client_key, notes,"
-            " amount_due, status,"
-            " payment_expires_at, cancel_reason, created_at, updated_at)"
-            " SELECT 'X' || lpad(upper(to_hex(a.id)), 7, '0'), %s, a.staff_id, a.id,"
-            " 'Late payer', 'late' || a.id || '@bench.example', '555', '555',"
-            " 'late' || a.id || '@bench.example', '', '', 30,"
-            " 'awaiting_payment', now() - interval '1 hour', '',"
-            " now() - interval '2 hours', now()"
-            " FROM availability_availability a WHERE a.id = ANY(%s)",
-            [service_id, slot_ids],
-        )
-        conn.execute(
-            "UPDATE availability_availability SET is_booked = true WHERE id = ANY(%s)",
-            [slot_ids],
-        )
-        conn.execute("ANALYZE bookings_booking")
+    db.overdue_bookings(service_id, slot_ids)
+    db.execute("ANALYZE bookings_booking")
 
     notifications_sql = (
         "SELECT count(*) FROM notifications_notification n JOIN bookings_booking b"

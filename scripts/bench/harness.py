@@ -1,15 +1,23 @@
-"""Shared pieces of the benchmarks: the HTTP load generator, latency summaries
-and the benchmark database."""
+"""Shared pieces of the benchmarks and the fault matrix: the HTTP client and
+load generator, /proc readings, latency summaries, the benchmark database, the
+one source of valid guest data, and the rule that a refused load is a failed
+run."""
 
 import http.client
+import itertools
 import json
 import math
 import os
+import platform
+import random
+import re
 import statistics
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -65,21 +73,42 @@ def latency_summary(seconds):
 class Api:
     """A minimal HTTP client: one connection per request, like the guest site."""
 
-    def __init__(self, base_url):
+    def __init__(self, base_url, *, timeout=60):
         parsed = urlparse(base_url)
-        self.host, self.port = parsed.hostname, parsed.port
+        self.host, self.port, self.timeout = parsed.hostname, parsed.port, timeout
+
+    def send(self, method, path, body=None, headers=None):
+        """(status, response headers, body, seconds); network errors raise."""
+        connection = http.client.HTTPConnection(
+            self.host, self.port, timeout=self.timeout
+        )
+        payload = json.dumps(body).encode() if body is not None else None
+        if payload:
+            headers = {"Content-Type": "application/json", **(headers or {})}
+        try:
+            started = time.perf_counter()
+            connection.request(method, path, body=payload, headers=headers or {})
+            response = connection.getresponse()
+            data = response.read()
+            elapsed = time.perf_counter() - started
+            return response.status, dict(response.getheaders()), data, elapsed
+        finally:
+            connection.close()
 
     def request(self, method, path, body=None):
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
-        payload = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if payload else {}
-        started = time.perf_counter()
-        connection.request(method, path, body=payload, headers=headers)
-        response = connection.getresponse()
-        data = response.read()
-        elapsed = time.perf_counter() - started
-        connection.close()
-        return response.status, data, elapsed
+        status, _, data, elapsed = self.send(method, path, body)
+        return status, data, elapsed
+
+
+def answer_kind(status, body):
+    """An answer as runs count them: `201`, or `409 slot_unavailable` by code."""
+    if status < 400:
+        return str(status)
+    try:
+        code = json.loads(body).get("code")
+    except (ValueError, AttributeError):
+        code = None
+    return f"{status} {code}"
 
 
 def run_clients(count, work):
@@ -104,6 +133,59 @@ def run_clients(count, work):
     if errors:
         raise errors[0]
     return results, time.perf_counter() - started
+
+
+# --- processes ------------------------------------------------------------------------
+
+
+def child_pids(pid):
+    """The processes whose parent is `pid` (gunicorn's workers), from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            # The command name in parentheses may hold spaces: split after it.
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def proc_mib(pid, field, file="status"):
+    """A `field: N kB` line of /proc/<pid>/<file> in MiB; None once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/{file}").read_text()
+    except OSError:
+        return None
+    return int(re.search(rf"{field}:\s+(\d+) kB", text).group(1)) / 1024
+
+
+def machine():
+    """The machine and the versions a run measured, for its report."""
+    memory_kib = int(
+        re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)
+    )
+    cpu_model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu_model,
+        "memory_gib": round(memory_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        **{
+            package: version(package)
+            for package in ("django", "djangorestframework", "gunicorn", "psycopg")
+        },
+    }
 
 
 # --- data -----------------------------------------------------------------------------
@@ -170,22 +252,105 @@ class Database:
             )
             return [row[0] for row in cursor.fetchall()] if ids else None
 
+    def overdue_bookings(self, service_id, slot_ids):
+        """Unpaid bookings past their deadline on `slot_ids`, of valid guests."""
+        guests = [guest(service_id, slot, f"late-{slot}") for slot in slot_ids]
+        columns = [
+            [row[field] for row in guests]
+            for field in ("customer_name", "customer_email", "customer_phone")
+        ]
+        with self.connect() as conn:
+            conn.execute(
+                "INSERT INTO bookings_booking (reference, service_id, staff_id,"
+                " availability_id, customer_name, customer_email, customer_phone,"
+                " customer_phone_digits, customer_email_key, client_key, notes,"
+                " amount_due, status, payment_expires_at, cancel_reason, created_at,"
+                " updated_at)"
+                " SELECT 'X' || lpad(upper(to_hex(a.id)), 7, '0'), %s, a.staff_id,"
+                " a.id, g.name, g.email, g.phone, ltrim(g.phone, '+'), g.email, '',"
+                " '', 30, 'awaiting_payment', now() - interval '1 hour', '',"
+                " now() - interval '2 hours', now()"
+                " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])"
+                " AS g(slot_id, name, email, phone)"
+                " JOIN availability_availability a ON a.id = g.slot_id",
+                [service_id, slot_ids, *columns],
+            )
+            conn.execute(
+                "UPDATE availability_availability SET is_booked = true"
+                " WHERE id = ANY(%s)",
+                [slot_ids],
+            )
+
+
+# --- guests ---------------------------------------------------------------------------
+
+# Each run numbers its guests' phones from a random point, so they are distinct
+# within a run by construction and rarely meet another run's on the same
+# database (the per-contact limit counts a phone across bookings). Client
+# threads share it: next() on a count is atomic under the GIL.
+_GUEST_NUMBERS = itertools.count(random.randrange(10**7))
+
 
 def guest_phone(number: int) -> str:
-    """A distinct phone number the API accepts (a valid Portuguese mobile)."""
+    """A phone number the API accepts (a valid Portuguese mobile), in E.164."""
     return f"+35191{number % 10**7:07d}"
 
 
 def guest(service_id, slot_id, tag):
+    """A booking request with a contact of its own: the email from `tag`.
+
+    Every load books through this, so the data the API accepts is written in
+    one place. `tag` is lowercase without '+', so the email is its own
+    `customer_email_key`.
+    """
     return {
         "service": service_id,
         "availability": slot_id,
-        "customer_name": f"Bench {tag}",
-        "customer_email": f"{tag}@bench.example",
-        "customer_phone": guest_phone(abs(hash(tag))),
+        "customer_name": f"Guest {tag}",
+        "customer_email": f"{tag}@guests.example",
+        "customer_phone": guest_phone(next(_GUEST_NUMBERS)),
     }
 
 
 def future(days):
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     return start + timedelta(days=days)
+
+
+# --- the verdict on a load ----------------------------------------------------------
+
+# More 4xx answers than this share of a load's requests (beyond those the run
+# provokes on purpose) make it a failed run: the server refused the load, so
+# it measured nothing.
+MAX_4XX_SHARE = 0.02
+
+
+def creates_check(kinds, *, committed, seconds, expected=()):
+    """Whether a load's creates went through: the committed rate and 4xx share.
+
+    `kinds` counts the answers by `answer_kind`; `expected` names the 4xx
+    kinds the run provokes (the race's conflicts), which are not counted.
+    `failures` is empty unless the run committed no booking or passed
+    MAX_4XX_SHARE; then its zeros of doubles or lost answers would be vacuous.
+    """
+    kinds = Counter(kinds)
+    requests = kinds.total()
+    refused = Counter(
+        {k: n for k, n in kinds.items() if k.startswith("4") and k not in expected}
+    )
+    share = refused.total() / requests if requests else 0.0
+    failures = []
+    if not committed:
+        failures.append("no booking committed")
+    if share > MAX_4XX_SHARE:
+        worst, count = refused.most_common(1)[0]
+        failures.append(
+            f"{share:.1%} of {requests} requests were 4xx (bound "
+            f"{MAX_4XX_SHARE:.0%}), most of them {worst} ({count})"
+        )
+    return {
+        "committed": committed,
+        "committed_per_second": round(committed / seconds, 1) if seconds else 0.0,
+        "share_4xx": round(share, 4),
+        "failures": failures,
+    }

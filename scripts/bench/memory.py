@@ -2,38 +2,26 @@
 
 import json
 import os
-import re
 import subprocess
 import sys
-from pathlib import Path
 
-from harness import PROJECT_DIR
-
-
-def _workers(master_pid):
-    return subprocess.run(
-        ["pgrep", "-P", str(master_pid)], capture_output=True, text=True
-    ).stdout.split()
+from harness import PROJECT_DIR, child_pids, proc_mib
 
 
-def _kib(text, field):
-    return int(re.search(rf"{field}:\s+(\d+) kB", text).group(1))
+def _per_worker(master_pid, field, file):
+    # A worker recycled (max_requests) between listing and reading is skipped.
+    readings = {pid: proc_mib(pid, field, file) for pid in child_pids(master_pid)}
+    return {pid: round(mib, 1) for pid, mib in readings.items() if mib is not None}
 
 
 def gunicorn_worker_peak_rss(master_pid):
     """Peak RSS (VmHWM) of each worker, MiB."""
-    return {
-        pid: round(_kib(Path(f"/proc/{pid}/status").read_text(), "VmHWM") / 1024, 1)
-        for pid in _workers(master_pid)
-    }
+    return _per_worker(master_pid, "VmHWM", "status")
 
 
 def gunicorn_worker_pss(master_pid):
     """PSS of each worker now, MiB: its own pages plus its share of shared ones."""
-    return {
-        pid: round(_kib(Path(f"/proc/{pid}/smaps_rollup").read_text(), "Pss") / 1024, 1)
-        for pid in _workers(master_pid)
-    }
+    return _per_worker(master_pid, "Pss", "smaps_rollup")
 
 
 # Imported one after the other in a fresh process, as a worker loads the app.

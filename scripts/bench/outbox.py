@@ -27,7 +27,7 @@ from collections import Counter
 from datetime import timedelta
 from email import message_from_bytes
 
-from harness import PROJECT_DIR, django_in_process, guest_phone
+from harness import PROJECT_DIR, django_in_process, guest
 
 
 def free_port() -> int:
@@ -106,13 +106,7 @@ def main():
         nonlocal booked
         response = client.post(
             "/api/bookings/",
-            {
-                "service": service.pk,
-                "availability": slots[booked],
-                "customer_name": "Outbox",
-                "customer_email": f"outbox{run}-{booked}@bench.example",
-                "customer_phone": guest_phone(run * 100_000 + booked),
-            },
+            guest(service.pk, slots[booked], f"outbox{run}-{booked}"),
             content_type="application/json",
         )
         booked += 1

@@ -21,7 +21,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from harness import PROJECT_DIR, django_in_process, guest_phone
+from harness import PROJECT_DIR, django_in_process, guest
 
 MODES = ("without key", "with key")
 
@@ -124,13 +124,7 @@ def main():
         headers = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())} if keyed else {}
         response = client.post(
             "/api/bookings/",
-            {
-                "service": service.pk,
-                "availability": slots[index],
-                "customer_name": "Profile",
-                "customer_email": f"profile{run}-{index}@bench.example",
-                "customer_phone": guest_phone(run * 100_000 + index),
-            },
+            guest(service.pk, slots[index], f"profile{run}-{index}"),
             content_type="application/json",
             **headers,
         )

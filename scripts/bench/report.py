@@ -1,38 +1,9 @@
 """The benchmark report: docs/benchmarks.md from the results JSON."""
 
-import os
-import platform
-import re
 from pathlib import Path
 
-from harness import EXPIRY_BOOKINGS, THROUGHPUT_LEVELS
-
-
-def machine():
-    memory_kib = int(
-        re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)
-    )
-    cpu_model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    versions = {}
-    for package in ("django", "djangorestframework", "gunicorn", "psycopg"):
-        from importlib.metadata import version
-
-        versions[package] = version(package)
-    return {
-        "cpus": os.cpu_count(),
-        "cpu_model": cpu_model,
-        "memory_gib": round(memory_kib / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-        **versions,
-    }
+from analysis import analysis
+from harness import EXPIRY_BOOKINGS, MAX_4XX_SHARE, THROUGHPUT_LEVELS
 
 
 def workers_text(run):
@@ -40,6 +11,12 @@ def workers_text(run):
     if threads > 1:
         return f"{run['gunicorn_workers']} gthread workers x {threads} threads"
     return f"{run['gunicorn_workers']} sync workers"
+
+
+def refusal(section):
+    """Why a section is a failed run (the server refused its creates), or ''."""
+    reasons = section.get("failed_run")
+    return f"**failed run**: {'; '.join(reasons)}" if reasons else ""
 
 
 def sweep_table(results):
@@ -102,16 +79,21 @@ def write_report(results, path):
     ]
 
     def verdict(section):
+        if refusal(section):
+            return "**failed run**"
         return "met" if section["pass"] else "**missed**"
 
     if race:
-        lines.append(
-            f"| 1. race | {race['created']} x 201, {race['conflicts']} x 409, "
+        result = refusal(race) or (
+            f"{race['created']} x 201, {race['conflicts']} x 409, "
             f"{race['server_errors']} x 5xx, "
             f"{race['slots_with_two_active_bookings']} double bookings; naive "
             f"baseline: {race['naive_baseline']['slots_double_booked']} slots double"
-            f"-booked | 200 x 201, 3800 x 409, 0 x 5xx, 0 doubles; naive >= 1 | "
-            f"{verdict(race)} |"
+            "-booked"
+        )
+        lines.append(
+            f"| 1. race | {result} | 200 x 201, 3800 x 409, 0 x 5xx, 0 doubles; "
+            f"naive >= 1 | {verdict(race)} |"
         )
     if "create" in results:
         create = results["create"]
@@ -125,9 +107,11 @@ def write_report(results, path):
             f"{level['clients']}: {level['api_share_of_raw']:.0%}"
             for level in results["throughput"]["levels"]
         )
+        result = (
+            refusal(results["throughput"]) or f"API share of raw by clients: {shares}"
+        )
         lines.append(
-            f"| 2c. throughput | API share of raw by clients: {shares} | >= 25% | "
-            f"{verdict(results['throughput'])} |"
+            f"| 2c. throughput | {result} | >= 25% | {verdict(results['throughput'])} |"
         )
     if "listing" in results:
         listing = results["listing"]
@@ -167,9 +151,15 @@ def write_report(results, path):
         )
     lines += ["", "## Details", ""]
     if race:
+        lines += ["### 1. Race: 200 slots x 20 concurrent clients per slot", ""]
+    if race and refusal(race):
         lines += [
-            "### 1. Race: 200 slots x 20 concurrent clients per slot",
+            f"{refusal(race)}. Answers: {race['answers']}. A race whose creates "
+            "are refused tests nothing: no further figures.",
             "",
+        ]
+    elif race:
+        lines += [
             f"Status counts: {race['status_counts']}; slots with two active "
             f"bookings: {race['slots_with_two_active_bookings']}; `is_booked` "
             f"mismatches: {race['is_booked_mismatches']}; {race['seconds']} s.",
@@ -246,26 +236,37 @@ def write_report(results, path):
             "",
         ]
     if "throughput" in results:
+        lines += ["### 2c. Booking throughput over distinct free slots", ""]
+    if "throughput" in results and refusal(results["throughput"]):
         lines += [
-            "### 2c. Booking throughput over distinct free slots",
+            f"{refusal(results['throughput'])}. The rate of a refused load is no "
+            "figure: none is given.",
             "",
-            "| clients | API creates/s | API p50 / p99 ms | raw creates/s | "
-            "raw p50 / p99 ms | API / raw |",
-            "| --- | --- | --- | --- | --- | --- |",
+        ]
+    elif "throughput" in results:
+        lines += [
+            "| clients | API creates/s (committed) | API 4xx | API p50 / p99 ms | "
+            "raw creates/s | raw p50 / p99 ms | API / raw |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
         ]
         for level in results["throughput"]["levels"]:
             a, r = level["api"], level["raw_psycopg"]
+            # Runs from before the share was recorded show none, not a zero.
+            share = f"{a['share_4xx']:.1%}" if "share_4xx" in a else "-"
             lines.append(
-                f"| {level['clients']} | {a['creates_per_second']} | {a['p50_ms']} / "
-                f"{a['p99_ms']} | {r['creates_per_second']} | {r['p50_ms']} / "
-                f"{r['p99_ms']} | {level['api_share_of_raw']:.0%} |"
+                f"| {level['clients']} | {a['creates_per_second']} | {share} | "
+                f"{a['p50_ms']} / {a['p99_ms']} | "
+                f"{r['creates_per_second']} | {r['p50_ms']} / {r['p99_ms']} | "
+                f"{level['api_share_of_raw']:.0%} |"
             )
         lines += [
             "",
-            "Raw: the same lock, re-check, insert, update and audit insert in one "
-            "transaction through psycopg, one connection per client. The API adds "
-            "HTTP, validation, the per-contact limit, the throttle counter and "
-            "rendering the booking.",
+            "API creates/s count the bookings the database committed; a run with "
+            f"none, or with more than {MAX_4XX_SHARE:.0%} of its creates refused "
+            "(4xx), is a failed run and shows no rate. Raw: the same lock, "
+            "re-check, insert, update and audit insert in one transaction through "
+            "psycopg, one connection per client. The API adds HTTP, validation, "
+            "the per-contact limit, the throttle counter and rendering the booking.",
             "",
         ]
     if "listing" in results:
@@ -365,6 +366,8 @@ def before_and_after(results):
         ]
 
     def rates(run):
+        if run.get("throughput", {}).get("failed_run"):
+            return {}
         return {
             level["clients"]: (
                 f"{level['api']['creates_per_second']} "
@@ -418,129 +421,3 @@ def before_and_after(results):
         *(f"| {name} | {old} | {new} |" for name, old, new in rows),
         "",
     ]
-
-
-def analysis(results):
-    """Why a missed target is missed, from this run's own figures."""
-    lines = []
-    throughput, listing = results.get("throughput"), results.get("listing")
-    if throughput and not throughput["pass"]:
-        rates = [level["api"]["creates_per_second"] for level in throughput["levels"]]
-        create = results.get("create", {})
-        parts = {name.strip(): ms for name, ms, _ in create.get("profile_parts", [])}
-        whole = parts.get("the whole request", 0)
-        waiting = parts.get("waiting on PostgreSQL (all statements)", 0)
-        statements = create.get("with key", {}).get("statements", "-")
-        largest = max(
-            (
-                (ms, name)
-                for name, ms in parts.items()
-                if name
-                not in (
-                    "the whole request",
-                    "booking_create, in all",
-                    "waiting on PostgreSQL (all statements)",
-                )
-            ),
-            default=(0, "-"),
-        )
-        before = results.get("before", {})
-        before_statements = (
-            before.get("create", {}).get("with key", {}).get("statements", "-")
-        )
-        before_rates = [
-            level["api"]["creates_per_second"]
-            for level in before.get("throughput", {}).get("levels", [])
-        ]
-        gain = f"{sum(rates) / sum(before_rates) - 1:+.0%}" if before_rates else "-"
-        lines += [
-            "### Why the throughput target is missed",
-            "",
-            f"API creates/s hardly change from 8 to 64 clients ({rates}): the "
-            "server is saturated, and its bound is the two CPUs, which gunicorn, "
-            "PostgreSQL and the load generator share. Raw psycopg spends about "
-            "one round trip per statement and nothing else: 4 statements, no "
-            "Python to speak of. A keyed create through the API runs "
-            f"{statements} statements, and the profile above (section 2a) puts "
-            f"{waiting} of its {whole} profiled ms on waiting for PostgreSQL; "
-            "the rest is Python, spread over the parts listed there. The "
-            f"largest single part is {largest[1]} ({largest[0]} ms), and what "
-            "is left in each is Django's and DRF's own machinery (ORM query "
-            "compilation, model instances, serializer fields, middleware), not "
-            "a query or a loop of ours. Issue 17 took a keyed create from "
-            f"{before_statements} statements to {statements} and replaced the "
-            "throttle's growing pickled history with one counter row; creates/s "
-            f"changed by {gain} over the three levels (the before/after table). "
-            "A quarter of raw would need about three times less CPU per create, "
-            "which means leaving the ORM and DRF on the write path and with "
-            "them the single domain layer the design rests on. The ratio is a "
-            "property of the stack; more CPUs scale the workers (see gunicorn "
-            "workers).",
-            "",
-        ]
-    memory = results.get("memory")
-    if memory and not memory.get("pass", True):
-        before = results.get("before", {}).get("memory", {})
-        before_peak = max(before.get("gunicorn_workers_mib", {"-": "-"}).values())
-        peak = max(memory["gunicorn_workers_mib"].values())
-        lines += [
-            "### Why the memory target is missed",
-            "",
-            f"The peak RSS of a worker is {peak} MiB after the throughput run; the "
-            f"code before issue 17, measured the same way, peaked at {before_peak} "
-            "MiB. Nearly all of it is there before the first request; importing "
-            "the app in a fresh process adds, step by step (MiB of RSS):",
-            "",
-            *(
-                f"- {name}: {mib}"
-                for name, mib in memory.get("import_footprint_mib", [])
-            ),
-            "",
-            "RSS counts the shared libraries in every worker; PSS, a worker's "
-            "own pages plus its share of the shared ones, was "
-            + ", ".join(
-                f"{v} MiB" for v in memory.get("gunicorn_workers_pss_mib", {}).values()
-            )
-            + ". Issue 17's changes add no import to a worker (the Redis client "
-            "is imported only when `REDIS_URL` is set).",
-            "",
-        ]
-    if listing and not listing["pass"]:
-        sql_ms = listing["raw_psycopg_same_sql"]["p50_ms"]
-        unprepared_ms = listing.get("raw_psycopg_unprepared", {}).get("p50_ms", "-")
-        before_ratio = (
-            results.get("before", {})
-            .get("listing", {})
-            .get("p50_ratio_above_http_floor", "-")
-        )
-        above_ms = (
-            listing["api"]["p50_ms"] - listing["http_floor_health_endpoint"]["p50_ms"]
-        )
-        lines += [
-            "### Why the listing target is missed",
-            "",
-            f"The page is one statement, {sql_ms} ms replayed through psycopg "
-            "(no sequential scan: it walks the partial index on free slots' "
-            "start times). psycopg prepares a statement it has run five times, so "
-            "that replay skips planning; the same replay unprepared, the way "
-            "Django sends every statement, takes "
-            f"{unprepared_ms} ms. A request with no work at all costs "
-            f"{listing['http_floor_health_endpoint']['p50_ms']} ms over the same "
-            f"HTTP path, and the listing {listing['api']['p50_ms']} ms, so "
-            f"{above_ms:.2f} ms above the floor: the unprepared SQL, then Django "
-            "and DRF (building the query, parsing the filters, rendering 20 "
-            "slots and their times). Before issue 17 the page took three "
-            "statements (a service look-up, a count, the page) and the ratio "
-            f"was {before_ratio}, because the raw side lost the count too: the "
-            "request got faster, not relatively cheaper. Getting under 2.5 x "
-            f"means about {above_ms - 2.5 * sql_ms:.1f} ms less per request. The "
-            "nearest lever is letting psycopg prepare Django's statements (the "
-            "database option `server_side_binding`). It is off: it does not "
-            "work behind PgBouncer's transaction pooling, and measured "
-            "in-process it slowed a create without a key by about as much as it "
-            "saved on this page. The rest is Django's and DRF's own machinery "
-            "(building the query, the filters, the page), short of writing the "
-            "page's SQL and rendering by hand beside the ORM.",
-            "",
-        ]
-    return lines

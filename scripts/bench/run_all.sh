@@ -26,16 +26,7 @@ psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -qc "DROP DATABASE IF EXISTS ${DB} W
 psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -qc "CREATE DATABASE ${DB}"
 
 export DATABASE_URL="$URL"
-export DJANGO_SETTINGS_MODULE=config.settings.prod
-export DJANGO_SECRET_KEY="bench-$(head -c 32 /dev/urandom | base64 | tr -d '/+=')"
-export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
-export DJANGO_SECURE_SSL_REDIRECT=0
-export DJANGO_EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend
-export BOOKING_CREATE_THROTTLE_RATE=100000000/min
-# The load comes from one address; in production each guest has their own.
-export BOOKING_MAX_UNPAID_PER_CLIENT=100000000
-export BOOKING_LOG_LEVEL=WARNING
-export GUNICORN_BIND="127.0.0.1:${PORT}"
+source scripts/bench/stack_env.sh bench
 
 .venv/bin/python manage.py migrate --no-input -v0
 PIDFILE="$(mktemp)"
