@@ -139,9 +139,9 @@ RAW_CREATE = [
     " RETURNING id",
     "UPDATE availability_availability SET is_booked = true, updated_at = now()"
     " WHERE id = %(slot)s",
-    "INSERT INTO bookings_bookingevent (booking_id, from_status, to_status, source,"
-    " note, created_at) VALUES (%(booking)s, '', 'awaiting_payment', 'guest', '',"
-    " now())",
+    "INSERT INTO bookings_bookingevent (booking_id, kind, from_status, to_status,"
+    " source, note, data, created_at) VALUES (%(booking)s, 'created', '',"
+    " 'awaiting_payment', 'guest', '', '{}', now())",
 ]
 
 
