@@ -13,7 +13,7 @@ from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import services as booking_services
 from apps.bookings.tests.factories import StaffUserFactory, unpaid_booking
 from apps.bookings.tests.threads import in_threads
-from apps.notifications import services
+from apps.notifications import reminders, services
 from apps.notifications.models import Notification, Reminder
 from apps.notifications.tests.helpers import attached_calendar
 
@@ -210,6 +210,6 @@ def test_the_reminder_queries_use_their_indexes(service, slot):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
     assert "booking_unpaid_expiry_idx" in (
-        services.payment_reminders_due(now=now).explain()
+        reminders.payment_reminders_due(now=now).explain()
     )
     assert "reminder_due_idx" in appointment_due.explain()
