@@ -4,10 +4,12 @@ from drf_spectacular.views import SpectacularAPIView
 
 from apps.availability.views import AvailabilityViewSet
 from apps.bookings.urls import router as bookings_router
+from apps.exports.urls import router as exports_router
 from apps.frontend.views import ApiDocsView, ApiRedocView
 from apps.payments.urls import router as payments_router
 from apps.services.views import ServiceViewSet
 from apps.staff.views import StaffViewSet
+from apps.webhooks.urls import router as webhooks_router
 from common.health import health
 from common.routers import ApiRouter
 
@@ -34,6 +36,8 @@ router.register("staff", StaffViewSet, basename="staff")
 router.register("availability", AvailabilityViewSet, basename="availability")
 router.registry.extend(bookings_router.registry)
 router.registry.extend(payments_router.registry)
+router.registry.extend(webhooks_router.registry)
+router.registry.extend(exports_router.registry)
 
 urlpatterns = [
     path("", include("apps.frontend.urls")),

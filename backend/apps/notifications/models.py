@@ -19,6 +19,9 @@ class Notification(models.Model):
         BOOKING_RESCHEDULED = "rescheduled", "Booking rescheduled"
         PAYMENT_REMINDER = "payment_reminder", "Payment reminder"
         APPOINTMENT_REMINDER = "appointment_reminder", "Appointment reminder"
+        # Something staff must act on, written by another app (a webhook
+        # endpoint that was disabled); about no booking.
+        STAFF_ALERT = "staff_alert", "Alert to staff"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -179,6 +179,36 @@ def notification_create(
     return notification
 
 
+def staff_alert_queue(
+    *,
+    subject: str,
+    body_text: str,
+    recipients: Iterable[str],
+    now: datetime | None = None,
+) -> list[Notification]:
+    """Queue an alert to staff that another app wrote (about no booking).
+
+    Call inside the causing transaction; one email per recipient. The text
+    is the caller's own: staff alerts carry nothing a guest typed.
+    """
+    now = now or timezone.now()
+    return queue(
+        [
+            PendingEmail(
+                Notification(
+                    kind=Notification.Kind.STAFF_ALERT,
+                    recipient=recipient,
+                    subject=subject[:255],
+                    body_text=body_text,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+            for recipient in recipients
+        ]
+    )
+
+
 def ics_sequences(booking_ids: list[int]) -> dict[int, int]:
     """The highest SEQUENCE each booking's invites carried so far."""
     return dict(

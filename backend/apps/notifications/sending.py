@@ -1,12 +1,10 @@
 """Sending the outbox: claim due rows, deliver them, back off on failure.
 
-Sending claims rows in a short transaction (`SELECT ... FOR UPDATE SKIP
-LOCKED` on PostgreSQL; SQLite's IMMEDIATE transactions admit one claimer at a
-time) by stamping them with a claim token and pushing `next_attempt_at`
-forward by a lease, then sends outside any transaction. Two senders never
-claim one row, and no database lock is held while a mail server is slow.
-A sender that dies mid-batch leaves its rows to be picked up again when the
-lease ends.
+Rows are claimed the way every outbox sender claims them (common.outbox:
+`SKIP LOCKED` plus a lease, then sending outside any transaction), so two
+senders never claim one row, no database lock is held while a mail server
+is slow, and a sender that dies mid-batch leaves its rows to be picked up
+again when the lease ends.
 """
 
 import logging
@@ -20,11 +18,11 @@ from email.mime.text import MIMEText
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.notifications.models import Notification, NotificationAttachment
+from common.outbox import LeaseClock, claim_due, release
 
 logger = logging.getLogger(__name__)
 
@@ -96,19 +94,15 @@ def _lease() -> timedelta:
 
 
 def _claim(*, batch_size: int, now: datetime) -> tuple[uuid.UUID, list[Notification]]:
-    token = uuid.uuid4()
-    with transaction.atomic():
-        claimed_ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(status=Status.QUEUED, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not claimed_ids:
-            return token, []
-        Notification.objects.filter(pk__in=claimed_ids).update(
-            claim_token=token, next_attempt_at=now + _lease()
-        )
+    token, claimed_ids = claim_due(
+        Notification,
+        due=Q(status=Status.QUEUED),
+        now=now,
+        batch_size=batch_size,
+        lease=_lease(),
+    )
+    if not claimed_ids:
+        return token, []
     return token, list(
         Notification.objects.filter(pk__in=claimed_ids, claim_token=token)
         .prefetch_related("attachments")
@@ -155,9 +149,7 @@ def _deliver(
     fixed_now: datetime | None,
     result: SendResult,
 ) -> None:
-    # Stop starting sends well before the lease ends, so no other sender can
-    # have claimed a row this one is still sending.
-    deadline = time.monotonic() + settings.BOOKING_NOTIFICATION_LEASE_SECONDS / 2
+    lease_clock = LeaseClock(_lease())
     connection = get_connection()
     open_error: Exception | None = None
     try:
@@ -166,8 +158,13 @@ def _deliver(
         open_error = error
     try:
         for index, notification in enumerate(claimed):
-            if time.monotonic() > deadline:
-                _release(claimed[index:], token=token, now=fixed_now or timezone.now())
+            if lease_clock.expired():
+                release(
+                    Notification,
+                    [n.pk for n in claimed[index:]],
+                    token=token,
+                    now=fixed_now or timezone.now(),
+                )
                 return
             error = open_error
             if error is None:
@@ -190,12 +187,6 @@ def _deliver(
                 result.retried += 1
     finally:
         connection.close()
-
-
-def _release(notifications: list[Notification], *, token: uuid.UUID, now: datetime):
-    Notification.objects.filter(
-        pk__in=[n.pk for n in notifications], claim_token=token
-    ).update(claim_token=None, next_attempt_at=now)
 
 
 def _mark_sent(notification: Notification, *, token: uuid.UUID, now: datetime):

@@ -1,12 +1,17 @@
 """The notifications app's public writes, for other apps, the admin and the jobs.
 
 Each lives in the module of its job: `outbox` (queue and resend emails),
-`reminders`, `sending` and `calendars` (staff feed tokens). Booking changes
+`reminders`, `sending` and `calendars` (staff feed tokens). Other apps may
+queue an alert to staff of their own (`staff_alert_queue`). Booking changes
 reach this app only as events (`receivers`); bookings never calls it.
 """
 
 from apps.notifications.calendars import staff_calendar_feed_rotate
-from apps.notifications.outbox import notification_create, notification_resend
+from apps.notifications.outbox import (
+    notification_create,
+    notification_resend,
+    staff_alert_queue,
+)
 from apps.notifications.reminders import ReminderResult, reminders_queue_due
 from apps.notifications.rendering import greeting_name
 from apps.notifications.sending import SendResult, backoff, notifications_send_due
@@ -20,5 +25,6 @@ __all__ = [
     "notification_resend",
     "notifications_send_due",
     "reminders_queue_due",
+    "staff_alert_queue",
     "staff_calendar_feed_rotate",
 ]

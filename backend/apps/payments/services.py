@@ -24,6 +24,7 @@ from apps.bookings import services as booking_services
 from apps.bookings.models import Booking, BookingEvent
 from apps.payments import exceptions, matching
 from apps.payments.models import BankStatementImport, BankTransaction
+from apps.payments.signals import bank_transaction_unmatched
 from apps.payments.statements import CsvDialect, StatementLine, parse_statement
 from common.db import run_write_transaction, write_transaction
 from common.exceptions import DomainError
@@ -210,6 +211,10 @@ def _apply_credit(line, *, statement_import, actor, now) -> TransactionResult:
                 transaction_row.save(
                     update_fields=["outcome", "note", "suggested_booking"]
                 )
+                if transaction_row.outcome == Outcome.UNMATCHED:
+                    bank_transaction_unmatched.send(
+                        sender=BankTransaction, transaction=transaction_row
+                    )
     except IntegrityError:
         # Imported before (or by a concurrent import of the same statement):
         # this transaction rolled back whole, so nothing was applied twice.

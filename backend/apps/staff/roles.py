@@ -62,6 +62,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "notifications.resend_notification",
         "notifications.view_staffcalendarfeed",
         "notifications.rotate_calendar_token",
+        # Webhooks: the endpoints, their secrets and what was sent to them.
+        "webhooks.view_webhookendpoint",
+        "webhooks.add_webhookendpoint",
+        "webhooks.change_webhookendpoint",
+        "webhooks.delete_webhookendpoint",
+        "webhooks.rotate_webhook_secret",
+        "webhooks.send_webhook_test",
+        "webhooks.view_webhookdelivery",
+        "webhooks.view_webhookattempt",
+        "webhooks.resend_webhookdelivery",
+        # The accountant's exports, with the guests' names and emails.
+        "exports.export_bookings",
+        "exports.export_payments",
+        "exports.export_guest_contact",
     },
 }
 

@@ -1,9 +1,11 @@
 """Read-only queries of staff members."""
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q, QuerySet
 
 from apps.services.models import Service
 from apps.staff.models import Staff
+from apps.staff.roles import MANAGER
 
 
 def staff_list(*, include_inactive: bool) -> QuerySet[Staff]:
@@ -12,4 +14,20 @@ def staff_list(*, include_inactive: bool) -> QuerySet[Staff]:
         return Staff.objects.prefetch_related("services")
     return Staff.objects.filter(is_active=True).prefetch_related(
         Prefetch("services", queryset=Service.objects.filter(is_active=True))
+    )
+
+
+def manager_emails() -> list[str]:
+    """The addresses of active Managers (and superusers): who hears of trouble
+    only a manager can fix, such as a webhook endpoint that was disabled."""
+    return sorted(
+        set(
+            get_user_model()
+            .objects.filter(
+                Q(groups__name=MANAGER) | Q(is_superuser=True),
+                is_active=True,
+            )
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
     )

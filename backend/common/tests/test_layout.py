@@ -23,6 +23,18 @@ ALLOWED_APP_IMPORTS = {
     "bookings": {"availability", "services", "staff", "ratelimits"},
     "notifications": {"bookings", "availability", "services", "staff"},
     "payments": {"bookings", "availability", "services", "staff"},
+    # Listens to bookings' and payments' events; emails the managers through
+    # notifications' public service for staff alerts.
+    "webhooks": {
+        "bookings",
+        "payments",
+        "notifications",
+        "availability",
+        "services",
+        "staff",
+    },
+    # Reads bookings and payments; writes nothing.
+    "exports": {"bookings", "payments", "availability", "services", "staff"},
     "frontend": set(),
 }
 
@@ -93,7 +105,14 @@ def test_bookings_imports_no_side_effect_app():
     }
     imported = set().union(*app_imports("bookings").values())
     assert imported & side_effect_apps == set()
-    assert "notifications" in side_effect_apps and "payments" in side_effect_apps
+    assert {"notifications", "payments", "webhooks", "exports"} <= side_effect_apps
+
+
+def test_payments_and_notifications_import_no_webhooks():
+    """Webhooks listen to payments and call notifications, never the reverse."""
+    for app in ("payments", "notifications"):
+        imported = set().union(*app_imports(app).values())
+        assert "webhooks" not in imported and "exports" not in imported
 
 
 def test_availability_imports_nothing_from_bookings():

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "apps.bookings",
     "apps.payments",
     "apps.notifications",
+    "apps.webhooks",
+    "apps.exports",
     "apps.ratelimits",
     "apps.frontend",
 ]
@@ -241,6 +243,28 @@ BOOKING_PAYMENT_REMINDER_MINUTES = env_int(
 BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24, minimum=0)
 BOOKING_CALENDAR_UID_DOMAIN = env("BOOKING_CALENDAR_UID_DOMAIN", "doceamor.booking")
 BOOKING_CALENDAR_ORGANIZER_NAME = env("BOOKING_CALENDAR_ORGANIZER_NAME", "Doceamor")
+
+# Webhooks (apps.webhooks): signed messages to the business's own systems,
+# written with the change and sent by `send_webhooks`. Targets on loopback or
+# private addresses are refused unless BOOKING_WEBHOOK_ALLOW_PRIVATE is on
+# (development and tests only); production requires https.
+BOOKING_WEBHOOK_ALLOW_PRIVATE = env_bool("BOOKING_WEBHOOK_ALLOW_PRIVATE", False)
+BOOKING_WEBHOOK_REQUIRE_HTTPS = False
+BOOKING_WEBHOOK_TIMEOUT_SECONDS = env_int(
+    "BOOKING_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1
+)
+# Retries of a message, and failures of an endpoint before it is disabled.
+BOOKING_WEBHOOK_RETRY_HOURS = env_int("BOOKING_WEBHOOK_RETRY_HOURS", 72, minimum=1)
+BOOKING_WEBHOOK_LEASE_SECONDS = env_int(
+    "BOOKING_WEBHOOK_LEASE_SECONDS", 900, minimum=60
+)
+# How long the previous secret keeps signing after a rotation.
+BOOKING_WEBHOOK_SECRET_OVERLAP_HOURS = env_int(
+    "BOOKING_WEBHOOK_SECRET_OVERLAP_HOURS", 24, minimum=0
+)
+BOOKING_WEBHOOK_RETENTION_DAYS = env_int(
+    "BOOKING_WEBHOOK_RETENTION_DAYS", 30, minimum=4
+)
 
 # The throttles count requests per client in fixed windows every worker
 # shares (apps.ratelimits): a table in the database by default, Redis when

@@ -18,6 +18,8 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 BOOKING_DEMO_STAFF_USER = False
+# Webhooks carry booking data: never over plain http.
+BOOKING_WEBHOOK_REQUIRE_HTTPS = True
 
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
