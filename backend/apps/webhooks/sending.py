@@ -23,7 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from apps.webhooks import addresses, alerts
+from apps.webhooks import addresses, alerts, outbox
 from apps.webhooks.exceptions import WebhookUrlNotAllowed
 from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from apps.webhooks.transport import Answer, post
@@ -213,15 +213,33 @@ def _attempt(delivery: WebhookDelivery, target, *, now: datetime) -> Answer:
     )
 
 
-def _log_attempt(delivery: WebhookDelivery, answer: Answer, *, now: datetime):
+def _log_attempt(
+    delivery: WebhookDelivery, answer: Answer, *, now: datetime
+) -> datetime:
+    """Log one attempt; returns when it started."""
+    attempted_at = now - timedelta(milliseconds=answer.duration_ms)
     WebhookAttempt.objects.create(
         delivery_id=delivery.pk,
-        attempted_at=now - timedelta(milliseconds=answer.duration_ms),
+        attempted_at=attempted_at,
         status_code=answer.status_code,
         duration_ms=answer.duration_ms,
         response_excerpt=answer.excerpt,
         error=answer.error,
     )
+    return attempted_at
+
+
+def _failed_since_first_attempt(delivery: WebhookDelivery, failing_since) -> bool:
+    """Whether the endpoint failed every attempt (to any message) since this
+    message's first: a message that gave up after its three days then means
+    three days of nothing but failures."""
+    first = (
+        WebhookAttempt.objects.filter(delivery_id=delivery.pk)
+        .order_by("attempted_at")
+        .values_list("attempted_at", flat=True)
+        .first()
+    )
+    return first is not None and failing_since <= first
 
 
 def _record_success(delivery, answer: Answer, *, token: uuid.UUID, now: datetime):
@@ -275,19 +293,19 @@ def _record_failure(
         )
         if not updated:
             return None if gave_up else next_attempt_at
-        _log_attempt(delivery, answer, now=now)
+        attempted_at = _log_attempt(delivery, answer, now=now)
         if endpoint.failing_since is None:
             WebhookEndpoint.objects.filter(
                 pk=endpoint.pk, failing_since__isnull=True
-            ).update(failing_since=now)
-            endpoint.failing_since = now
+            ).update(failing_since=attempted_at)
+            endpoint.failing_since = attempted_at
         failing_since = endpoint.failing_since
         if gone:
             alerts.endpoint_disable(
                 endpoint, reason="The receiver answered 410 Gone.", now=now
             )
-        elif now - failing_since >= timedelta(
-            hours=settings.BOOKING_WEBHOOK_RETRY_HOURS
+        elif now - failing_since >= outbox.retry_window() or (
+            gave_up and _failed_since_first_attempt(delivery, failing_since)
         ):
             alerts.endpoint_disable(
                 endpoint,

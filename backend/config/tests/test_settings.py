@@ -63,7 +63,8 @@ def test_production_settings_are_hardened():
         "-c",
         "from django.conf import settings as s; print(s.DEBUG, s.SECURE_SSL_REDIRECT,"
         " s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0,"
-        " s.EMAIL_BACKEND, s.BOOKING_DEMO_STAFF_USER)",
+        " s.EMAIL_BACKEND, s.BOOKING_DEMO_STAFF_USER,"
+        " s.BOOKING_WEBHOOK_REQUIRE_HTTPS, s.BOOKING_WEBHOOK_ALLOW_PRIVATE)",
         env=PRODUCTION_ENV,
     )
     assert result.returncode == 0, result.stderr
@@ -74,6 +75,8 @@ def test_production_settings_are_hardened():
         "True",
         "True",
         "django.core.mail.backends.smtp.EmailBackend",
+        "False",
+        "True",
         "False",
     ]
 

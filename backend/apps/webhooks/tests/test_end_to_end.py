@@ -79,8 +79,9 @@ def test_a_tampered_body_or_an_old_timestamp_fails_verification(
     with pytest.raises(WebhookVerificationError):
         Webhook("whsec_" + "A" * 43 + "=").verify(received.body, received.headers)
     six_minutes_later = timezone.now() + timedelta(minutes=6)
-    with time_machine.travel(six_minutes_later), pytest.raises(
-        WebhookVerificationError, match="too old"
+    with (
+        time_machine.travel(six_minutes_later),
+        pytest.raises(WebhookVerificationError, match="too old"),
     ):
         _verify(secret, received)
 
