@@ -81,9 +81,10 @@ def profile_create(env):
     without, keyed = profile["without key"], profile["with key"]
     return {
         **profile,
-        # The issue 17 budget: 10 statements without a key, 12 with one.
-        "target": "<= 10 statements per create without a key, <= 12 with one",
-        "pass": without["statements"] <= 10 and keyed["statements"] <= 12,
+        # The issue 17 budget (10 without a key, 12 with one), plus the read
+        # of the webhook endpoints the webhooks' outbox added (issue 31).
+        "target": "<= 11 statements per create without a key, <= 13 with one",
+        "pass": without["statements"] <= 11 and keyed["statements"] <= 13,
     }
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
-import defusedcsv
+from defusedcsv import csv as defused_csv
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -138,7 +138,7 @@ def csv_chunks(table: Table, *, semicolons: bool) -> Iterator[bytes]:
     """CSV in UTF-8 with a BOM; `semicolons`: `;` between fields and decimal
     commas, which is what Excel in Portugal (and most of Europe) opens."""
     line = _Line()
-    writer = defusedcsv.writer(line, delimiter=";" if semicolons else ",")
+    writer = defused_csv.writer(line, delimiter=";" if semicolons else ",")
     writer.writerow([column.title for column in table.columns])
     yield (UTF8_BOM + line.take()).encode()
     buffered = []

@@ -23,6 +23,7 @@ from apps.bookings.tests.factories import (
 )
 from apps.services.models import Service
 from apps.staff.models import Staff
+from apps.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,20 @@ def world(service, staff_member, slot):
         staff=staff_member, start_time=start, end_time=start + timedelta(hours=1)
     )
     booking = unpaid_booking(service, slot)
+    # Written straight to the table: the URL checks are not what these rows test.
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/in", events=["booking.created"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_type="booking.created",
+        body='{"type": "booking.created", "timestamp": null, "data": {}}',
+        status="failed",
+        retry_until=timezone.now(),
+    )
     return {
+        "endpoint": endpoint,
+        "delivery": delivery,
         "service": service,
         "staff": staff_member,
         "slot": slot,
@@ -207,6 +221,75 @@ API_CASES = [
         ok=204,
         effect=lambda w: Availability.objects.filter(pk=w["free_slot"].pk).exists(),
     ),
+    Case("list webhook endpoints", "get", "/api/webhooks/", MANAGER_UP),
+    Case("webhook endpoint detail", "get", "/api/webhooks/{endpoint}/", MANAGER_UP),
+    Case(
+        "create webhook endpoint (a private URL: 400 after the permission)",
+        "post",
+        "/api/webhooks/",
+        MANAGER_UP,
+        ok=400,
+        data={"url": "http://10.0.0.1/in", "events": ["booking.created"]},
+        effect=lambda w: WebhookEndpoint.objects.count(),
+    ),
+    Case(
+        "change webhook endpoint",
+        "patch",
+        "/api/webhooks/{endpoint}/",
+        MANAGER_UP,
+        data={"description": "CRM"},
+        effect=lambda w: WebhookEndpoint.objects.get(pk=w["endpoint"].pk).description,
+    ),
+    Case(
+        "rotate webhook secret",
+        "post",
+        "/api/webhooks/{endpoint}/rotate-secret/",
+        MANAGER_UP,
+        effect=lambda w: WebhookEndpoint.objects.get(pk=w["endpoint"].pk).secret,
+    ),
+    Case(
+        "send a test webhook",
+        "post",
+        "/api/webhooks/{endpoint}/test/",
+        MANAGER_UP,
+        ok=202,
+        effect=lambda w: WebhookDelivery.objects.count(),
+    ),
+    Case(
+        "delete webhook endpoint",
+        "delete",
+        "/api/webhooks/{endpoint}/",
+        MANAGER_UP,
+        ok=204,
+        effect=lambda w: WebhookEndpoint.objects.filter(pk=w["endpoint"].pk).exists(),
+    ),
+    Case("list webhook deliveries", "get", "/api/webhooks/deliveries/", MANAGER_UP),
+    Case(
+        "webhook delivery detail",
+        "get",
+        "/api/webhooks/deliveries/{delivery}/",
+        MANAGER_UP,
+    ),
+    Case(
+        "send a webhook delivery again",
+        "post",
+        "/api/webhooks/deliveries/{delivery}/send-again/",
+        MANAGER_UP,
+        ok=202,
+        effect=lambda w: WebhookDelivery.objects.get(pk=w["delivery"].pk).status,
+    ),
+    Case(
+        "export bookings",
+        "get",
+        "/api/exports/bookings/?from=2030-03-01&to=2030-03-31&format=csv",
+        MANAGER_UP,
+    ),
+    Case(
+        "export payments",
+        "get",
+        "/api/exports/payments/?from=2030-03-01&to=2030-03-31&format=xlsx",
+        MANAGER_UP,
+    ),
     # Public endpoints stay public.
     Case("services (public)", "get", "/api/services/", EVERYONE),
     Case("slots (public)", "get", "/api/availability/", EVERYONE),
@@ -343,6 +426,70 @@ ADMIN_CASES = [
         "generate slots form",
         "get",
         "/admin/availability/availability/generate/",
+        MANAGER_UP,
+    ),
+    Case(
+        "webhook endpoint list",
+        "get",
+        "/admin/webhooks/webhookendpoint/",
+        MANAGER_UP,
+    ),
+    Case(
+        "webhook endpoint add form",
+        "get",
+        "/admin/webhooks/webhookendpoint/add/",
+        MANAGER_UP,
+    ),
+    Case(
+        "webhook endpoint change form",
+        "get",
+        "/admin/webhooks/webhookendpoint/{endpoint}/change/",
+        MANAGER_UP,
+    ),
+    Case(
+        "send a test event action",
+        "post",
+        "/admin/webhooks/webhookendpoint/",
+        MANAGER_UP,
+        ok=302,
+        data={"action": "send_test_event", "_selected_action": "{endpoint}"},
+        effect=lambda w: WebhookDelivery.objects.count(),
+    ),
+    Case(
+        "rotate secret action (shows the secret)",
+        "post",
+        "/admin/webhooks/webhookendpoint/",
+        MANAGER_UP,
+        data={"action": "rotate_secret", "_selected_action": "{endpoint}"},
+        effect=lambda w: WebhookEndpoint.objects.get(pk=w["endpoint"].pk).secret,
+    ),
+    Case(
+        "webhook delivery list",
+        "get",
+        "/admin/webhooks/webhookdelivery/",
+        MANAGER_UP,
+    ),
+    Case(
+        "webhook delivery page",
+        "get",
+        "/admin/webhooks/webhookdelivery/{delivery}/change/",
+        MANAGER_UP,
+    ),
+    Case(
+        "send again action",
+        "post",
+        "/admin/webhooks/webhookdelivery/",
+        MANAGER_UP,
+        ok=302,
+        data={"action": "send_again", "_selected_action": "{delivery}"},
+        effect=lambda w: WebhookDelivery.objects.get(pk=w["delivery"].pk).status,
+    ),
+    Case("export page", "get", "/admin/exports/export/", MANAGER_UP),
+    Case(
+        "export download",
+        "get",
+        "/admin/exports/export/?kind=bookings&date_from=2030-03-01"
+        "&date_to=2030-03-31&file_format=xlsx",
         MANAGER_UP,
     ),
     Case(

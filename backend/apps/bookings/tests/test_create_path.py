@@ -154,14 +154,17 @@ def test_a_create_costs_a_fixed_handful_of_statements(guest_payload, staff_membe
     """The throttle's upsert, BEGIN, the slot lock (with its staff member, the
     service and, on PostgreSQL, the client's lock), the limits' count, the
     booking, the slot flag, the audit event, the email cap's count, the
-    email, COMMIT; a key adds its lock-and-lookup and its insert. The budget
-    of issue 17: 10, and 12 with a key (scripts/bench/profile_create.py)."""
+    email, the webhook endpoints' read (issue 31: a message per subscribed
+    endpoint is written with the booking), COMMIT; a key adds its
+    lock-and-lookup and its insert. The budget of issue 17 was 10 and 12;
+    the webhooks' outbox adds one (scripts/bench/profile_create.py)."""
     without_key = _statements_of_create(guest_payload)
     keyed_payload = {**guest_payload, "availability": _new_slot(staff_member).pk}
     with_key = _statements_of_create(keyed_payload, **{"Idempotency-Key": "count-1"})
 
-    assert len(without_key) == 10, "\n".join(without_key)
-    assert len(with_key) == 12, "\n".join(with_key)
+    assert len(without_key) == 11, "\n".join(without_key)
+    assert len(with_key) == 13, "\n".join(with_key)
+    assert any('FROM "webhooks_webhookendpoint"' in sql for sql in without_key)
     assert without_key[0].startswith('INSERT INTO "ratelimits_counter"')
     assert not any("SAVEPOINT" in sql for sql in without_key + with_key)
     assert not any("lock_timeout" in sql for sql in without_key + with_key)
