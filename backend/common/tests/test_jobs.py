@@ -32,6 +32,7 @@ def test_cron_and_celery_beat_run_the_same_jobs(monkeypatch, fresh_base_settings
     assert {entry["args"] for entry in beat.values()} == {(n,) for n in cron_jobs}
     # The clean-ups Celery once missed are on both lists.
     assert {"purge_idempotency_keys", "purge_rate_limits"} <= set(cron_jobs)
+    assert {"send_webhooks", "purge_webhook_deliveries"} <= set(cron_jobs)
 
 
 @pytest.mark.django_db
@@ -47,6 +48,13 @@ def test_the_command_runs_every_job_of_the_list_in_order(capsys):
         < names.index("queue_reminders")
         < names.index("send_notifications")
     )
+    # Webhooks before emails: an endpoint disabled now has its email to the
+    # managers sent in the same run.
+    assert (
+        names.index("queue_reminders")
+        < names.index("send_webhooks")
+        < names.index("send_notifications")
+    )
 
 
 def test_beat_intervals_come_from_the_environment(monkeypatch, fresh_base_settings):
@@ -55,7 +63,9 @@ def test_beat_intervals_come_from_the_environment(monkeypatch, fresh_base_settin
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("BOOKING_EXPIRY_INTERVAL_SECONDS", "180")
     monkeypatch.setenv("BOOKING_NOTIFICATION_INTERVAL_SECONDS", "30")
+    monkeypatch.setenv("BOOKING_WEBHOOK_INTERVAL_SECONDS", "15")
     beat = fresh_base_settings().CELERY_BEAT_SCHEDULE
+    assert beat["send_webhooks"]["schedule"] == 15
     assert beat["expire_unpaid_bookings"]["schedule"] == 180
     assert beat["queue_reminders"]["schedule"] == 30
     assert beat["send_notifications"]["schedule"] == 30
