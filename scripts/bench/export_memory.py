@@ -36,7 +36,9 @@ def seed(count: int) -> None:
     if Booking.objects.filter(availability__start_time__year=YEAR).count() >= count:
         return
     run = int(time.time())
-    service = Service.objects.create(name=f"export {run}", duration_minutes=30, price=35)
+    service = Service.objects.create(
+        name=f"export {run}", duration_minutes=30, price=35
+    )
     staff = Staff.objects.create(name=f"export {run}")
     first = datetime(YEAR, 1, 1, 8, tzinfo=UTC)
     step = timedelta(days=365) / count
@@ -77,9 +79,18 @@ def export(kind, date_from, date_to, file_format):
         started = time.perf_counter()
         process = subprocess.Popen(
             [
-                sys.executable, "manage.py", "export", kind,
-                "--from", date_from, "--to", date_to,
-                "--format", file_format, "--output", output,
+                sys.executable,
+                "manage.py",
+                "export",
+                kind,
+                "--from",
+                date_from,
+                "--to",
+                date_to,
+                "--format",
+                file_format,
+                "--output",
+                output,
             ],
             cwd=PROJECT_DIR,
             stdout=subprocess.DEVNULL,

@@ -104,11 +104,13 @@ def main():
     timings_of = {label: [] for label in modes}
     for _ in range(options.requests):
         for label in modes:
-            WebhookEndpoint.objects.filter(pk__in=[e.pk for e in endpoints.values()]).update(
-                enabled=False
-            )
+            WebhookEndpoint.objects.filter(
+                pk__in=[e.pk for e in endpoints.values()]
+            ).update(enabled=False)
             if label in endpoints:
-                WebhookEndpoint.objects.filter(pk=endpoints[label].pk).update(enabled=True)
+                WebhookEndpoint.objects.filter(pk=endpoints[label].pk).update(
+                    enabled=True
+                )
             started = time.perf_counter()
             book()
             timings_of[label].append((time.perf_counter() - started) * 1000)
@@ -120,7 +122,9 @@ def main():
             f"  p95 {p95:7.1f}  max {timings[-1]:7.1f}"
         )
     queued = {
-        label: WebhookDelivery.objects.filter(endpoint=endpoint, status="queued").count()
+        label: WebhookDelivery.objects.filter(
+            endpoint=endpoint, status="queued"
+        ).count()
         for label, endpoint in endpoints.items()
     }
     print(f"   messages queued by the requests, none sent by one: {queued}")
