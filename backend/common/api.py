@@ -202,7 +202,7 @@ def exception_handler(exc, context):
         # domain layer): the generic detail, the specifics in `errors`.
         detail = INVALID_FIELDS if exc.code == "invalid" else exc.detail
         return Response(
-            _error_body(exc.code, detail, errors),
+            {**_error_body(exc.code, detail, errors), **exc.body_extra()},
             status=exc.status_code,
             headers=headers,
         )

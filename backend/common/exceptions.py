@@ -22,6 +22,11 @@ class DomainError(Exception):
             self.field = field
         super().__init__(self.detail)
 
+    def body_extra(self) -> dict:
+        """Keys the error body carries besides `code` and `detail`: what the
+        client needs to resolve the conflict (an endpoint documents them)."""
+        return {}
+
 
 class InvalidInput(DomainError):
     """400: the input names something the operation cannot use."""

@@ -101,12 +101,25 @@ class AvailabilityAdmin(admin.ModelAdmin):
     """Slots. Writes go through the booking domain layer, under its locks."""
 
     form = AvailabilityAdminForm
-    list_display = ["staff", "start_time", "end_time", "is_booked"]
-    list_filter = ["is_booked", "staff", ("start_time", admin.DateFieldListFilter)]
+    list_display = [
+        "staff",
+        "start_time",
+        "end_time",
+        "is_booked",
+        "is_closed",
+        "source",
+    ]
+    list_filter = [
+        "is_booked",
+        "is_closed",
+        "source",
+        "staff",
+        ("start_time", admin.DateFieldListFilter),
+    ]
     list_select_related = ["staff"]
     search_fields = ["staff__name"]
     date_hierarchy = "start_time"
-    readonly_fields = ["is_booked", "created_at", "updated_at"]
+    readonly_fields = ["is_booked", "is_closed", "source", "created_at", "updated_at"]
     change_list_template = "admin/availability/availability/change_list.html"
 
     def has_delete_permission(self, request, obj=None):

@@ -21,4 +21,4 @@ class AvailabilityFilter(django_filters.FilterSet):
 
     class Meta:
         model = Availability
-        fields = ["staff", "is_booked", "service", "date"]
+        fields = ["staff", "is_booked", "is_closed", "source", "service", "date"]

@@ -7,8 +7,17 @@ class Availability(models.Model):
 
     `is_booked` is a denormalised lock flag kept for fast lookups: the booking
     domain layer sets it in the same transaction that creates or releases a
-    booking, so it always equals "has a booking in an active status".
+    booking, so it always equals "a booking in an active status holds it" (a
+    booking longer than one slot holds several consecutive ones).
+    `is_closed` hides a slot a closure covers (a holiday, an absence): the
+    schedules app sets it through this app's services, and a closed slot is
+    never offered or booked. `source` says who made the slot: the horizon job
+    of the working hours removes only slots it made itself.
     """
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Made by hand"
+        WORKING_HOURS = "working_hours", "From the working hours"
 
     staff = models.ForeignKey(
         "staff.Staff", on_delete=models.PROTECT, related_name="availabilities"
@@ -16,6 +25,15 @@ class Availability(models.Model):
     start_time = models.DateTimeField()
     end_time = models.DateTimeField()
     is_booked = models.BooleanField(default=False)
+    # Database defaults as well, so rows written by plain SQL (the
+    # benchmarks' harness) get them too.
+    is_closed = models.BooleanField(default=False, db_default=False)
+    source = models.CharField(
+        max_length=20,
+        choices=Source.choices,
+        default=Source.MANUAL,
+        db_default=Source.MANUAL,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -33,11 +51,12 @@ class Availability(models.Model):
         ]
         indexes = [
             # The bookable-slot listing filters on a start-time range of free
-            # slots; this index serves it without touching booked rows.
+            # open slots; this index serves it without touching booked or
+            # closed rows.
             models.Index(
                 fields=["start_time"],
-                condition=models.Q(is_booked=False),
-                name="availability_free_start_idx",
+                condition=models.Q(is_booked=False, is_closed=False),
+                name="availability_open_start_idx",
             ),
         ]
 

@@ -6,16 +6,59 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    OuterRef,
+    Q,
     QuerySet,
+    Subquery,
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.availability.models import Availability
 from common.dates import local_day_bounds
+
+
+def minutes(expression) -> ExpressionWrapper:
+    """A whole number of minutes (a column, an annotation) as an SQL interval."""
+    return ExpressionWrapper(
+        # Typed as a plain integer: SQLite multiplies only those.
+        ExpressionWrapper(expression, output_field=IntegerField())
+        * timedelta(minutes=1),
+        output_field=DurationField(),
+    )
+
+
+def _open_slots() -> QuerySet[Availability]:
+    """Slots neither booked nor closed."""
+    return Availability.objects.filter(is_booked=False, is_closed=False)
+
+
+def _gap_before_needed_end() -> Exists:
+    """Whether the outer slot's staff member lacks open time from its start
+    to its `needed_end` (an annotation of the outer query).
+
+    Slots of one staff member never overlap, so the time is there exactly
+    when every slot starting in [start, needed_end) is open and each one
+    ending before `needed_end` is followed at once by an open slot.
+    """
+    followed = _open_slots().filter(
+        staff_id=OuterRef("staff_id"), start_time=OuterRef("end_time")
+    )
+    return Exists(
+        Availability.objects.filter(
+            staff_id=OuterRef("staff_id"),
+            start_time__gte=OuterRef("start_time"),
+            start_time__lt=OuterRef("needed_end"),
+        ).filter(
+            Q(is_booked=True)
+            | Q(is_closed=True)
+            | Q(Q(end_time__lt=OuterRef("needed_end")), ~Exists(followed))
+        )
+    )
 
 
 def availability_bookable(
@@ -25,34 +68,32 @@ def availability_bookable(
     day: date | None = None,
     now: datetime | None = None,
 ) -> QuerySet[Availability]:
-    """Slots a guest can book now: future, free, their staff member active.
+    """Slots a guest can book now: future, free, open, their staff member active.
 
     "Future" means after the minimum notice (BOOKING_MIN_NOTICE_MINUTES).
 
-    With a service, only slots of staff who offer it, long enough for it, and
-    none at all while the service is inactive. The service is joined in rather
-    than read first, so an id that names nothing simply matches no slot.
+    With a service, only slots of staff who offer it where the service fits:
+    the slot is long enough, or it and the open slots right after it are (a
+    45-minute service on a 15-minute grid starts only where three open slots
+    follow each other); none at all while the service is inactive. The
+    service is joined in rather than read first, so an id that names nothing
+    simply matches no slot.
     """
     now = now or timezone.now()
     earliest = now + timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES)
-    slots = Availability.objects.filter(
-        is_booked=False, start_time__gt=earliest, staff__is_active=True
-    )
+    slots = _open_slots().filter(start_time__gt=earliest, staff__is_active=True)
     if service_id is not None:
-        # One filter() call, so all three conditions are on the same joined
-        # service row.
-        slots = slots.filter(
-            staff__services__id=service_id,
-            staff__services__is_active=True,
-            end_time__gte=F("start_time")
-            + ExpressionWrapper(
-                # Typed as a plain integer: SQLite multiplies only those.
-                ExpressionWrapper(
-                    F("staff__services__duration_minutes"), output_field=IntegerField()
-                )
-                * timedelta(minutes=1),
-                output_field=DurationField(),
-            ),
+        # One filter() call, so both conditions are on the same joined
+        # service row; the annotation reuses that join.
+        slots = (
+            slots.filter(
+                staff__services__id=service_id, staff__services__is_active=True
+            )
+            .annotate(
+                needed_end=F("start_time")
+                + minutes(F("staff__services__duration_minutes"))
+            )
+            .filter(Q(end_time__gte=F("needed_end")) | ~_gap_before_needed_end())
         )
     if staff_id is not None:
         slots = slots.filter(staff_id=staff_id)
@@ -104,6 +145,21 @@ def availability_bookable_days(
         .order_by("day")
     )
     return [{"date": row["day"], "count": row["count"]} for row in rows]
+
+
+def availability_run_ids(*, first_slot_id: int, minutes_needed: int) -> list[int]:
+    """Ids of the slots a booking of `minutes_needed` starting at this slot
+    would take: the slot and its staff member's slots starting before the
+    time is covered. Read without a lock; the caller locks and checks them."""
+    first = Availability.objects.filter(pk=first_slot_id)
+    start = Subquery(first.values("start_time"))
+    return list(
+        Availability.objects.filter(
+            staff_id=Subquery(first.values("staff_id")),
+            start_time__gte=start,
+            start_time__lt=start + timedelta(minutes=minutes_needed),
+        ).values_list("pk", flat=True)
+    )
 
 
 def availability_list() -> QuerySet[Availability]:

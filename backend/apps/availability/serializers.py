@@ -8,7 +8,9 @@ from common.fields import IdField, unknown_id_message
 
 
 class AvailabilitySerializer(serializers.ModelSerializer):
-    """A slot as staff see it; `is_booked` only ever changes through bookings."""
+    """A slot as staff see it; `is_booked` only ever changes through bookings,
+    `is_closed` through closures, and `source` says whether the working hours
+    made it (the horizon job manages those) or staff did."""
 
     staff_name = serializers.CharField(source="staff.name", read_only=True)
 
@@ -21,10 +23,18 @@ class AvailabilitySerializer(serializers.ModelSerializer):
             "start_time",
             "end_time",
             "is_booked",
+            "is_closed",
+            "source",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["is_booked", "created_at", "updated_at"]
+        read_only_fields = [
+            "is_booked",
+            "is_closed",
+            "source",
+            "created_at",
+            "updated_at",
+        ]
         # Uniqueness and overlap are checked by the domain layer under a lock;
         # the serializer's own unlocked check would only race it.
         validators = []
@@ -131,7 +141,10 @@ class BookableDaysQuerySerializer(BookableQuerySerializer):
 
 class BookableDaySerializer(serializers.Serializer):
     date = serializers.DateField(help_text="A calendar day in the business timezone.")
-    count = serializers.IntegerField(help_text="Bookable slots starting that day.")
+    count = serializers.IntegerField(
+        help_text="Bookable start times that day (for a service, only those "
+        "where it fits)."
+    )
 
 
 class BookableDaysSerializer(serializers.Serializer):

@@ -4,9 +4,12 @@ Slot writes lock the staff member first, so that two writes for one staff
 member cannot both pass the overlap check; the lock helpers here are also what
 bookings uses to lock a slot before its booking (the one lock order, staff
 then slot then booking, is described in `common.db`). Bookings mark their
-slots taken and free through `availability_set_booked` and
-`availabilities_release`; this module knows nothing of bookings, only the
-`is_booked` flag they keep.
+slots taken and free through `availabilities_set_booked`; this module knows
+nothing of bookings, only the `is_booked` flag they keep. The schedules app
+makes and removes its generated slots through `availabilities_sync_generated`
+and hides the slots a closure covers through `availabilities_set_closed`;
+this module knows nothing of working hours or closures either, and announces
+the slots staff write by hand (`slots_written`) to whoever must know.
 """
 
 from datetime import date, datetime, timedelta
@@ -16,6 +19,7 @@ from django.utils import timezone
 
 from apps.availability import exceptions
 from apps.availability.models import Availability
+from apps.availability.signals import slots_written
 from apps.staff.models import Staff
 from common.dates import allowed_date_range, is_allowed_date
 from common.db import write_transaction
@@ -58,6 +62,22 @@ def lock_availabilities(availability_ids, *, skip_locked: bool = False) -> list[
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def lock_slots_overlapping(
+    *, staff_ids: list[int] | None, start: datetime, end: datetime
+) -> list[Availability]:
+    """Lock every slot of these staff members (all, with None) that overlaps
+    [start, end), in primary-key order; return them.
+
+    The caller holds the staff rows' locks (lock order: staff, then slots).
+    """
+    slots = Availability.objects.select_for_update(no_key=True).filter(
+        start_time__lt=end, end_time__gt=start
+    )
+    if staff_ids is not None:
+        slots = slots.filter(staff_id__in=staff_ids)
+    return list(slots.order_by("pk"))
 
 
 def _out_of_range() -> exceptions.SlotOutOfRange:
@@ -105,9 +125,11 @@ def availability_create(*, staff: Staff, start_time, end_time) -> Availability:
         availability_validate(
             staff_id=staff.pk, start_time=start_time, end_time=end_time
         )
-        return Availability.objects.create(
+        slot = Availability.objects.create(
             staff=staff, start_time=start_time, end_time=end_time
         )
+        _announce([slot.pk])
+        return slot
 
 
 def availability_update(*, availability: Availability, changes: dict) -> Availability:
@@ -136,6 +158,7 @@ def availability_update(*, availability: Availability, changes: dict) -> Availab
             return slot
         slot.staff_id, slot.start_time, slot.end_time = staff_id, start_time, end_time
         slot.save(update_fields=["staff", "start_time", "end_time", "updated_at"])
+        _announce([slot.pk])
         return slot
 
 
@@ -152,18 +175,128 @@ def availability_delete(*, availability: Availability) -> None:
         slot.delete()
 
 
-def availability_set_booked(slot: Availability, *, booked: bool) -> None:
-    """Mark a slot taken or free; call with the slot locked, in the booking's
-    transaction."""
-    slot.is_booked = booked
-    slot.save(update_fields=["is_booked", "updated_at"])
+def _announce(slot_ids: list[int]) -> None:
+    """Tell listeners (closures) about slots staff just wrote, in the write's
+    transaction, so a slot made inside a closure is hidden before it commits."""
+    if slot_ids:
+        slots_written.send(sender=Availability, slot_ids=slot_ids)
+
+
+def availabilities_set_booked(
+    slot_ids: list[int], *, booked: bool, now: datetime
+) -> int:
+    """Mark locked slots taken or free, in one statement; call in the booking's
+    transaction (a booking takes or frees all its slots together)."""
+    return Availability.objects.filter(pk__in=slot_ids).update(
+        is_booked=booked, updated_at=now
+    )
 
 
 def availabilities_release(slot_ids: list[int], *, now: datetime) -> int:
     """Mark many locked slots free in one statement (an expiry batch)."""
-    return Availability.objects.filter(pk__in=slot_ids).update(
-        is_booked=False, updated_at=now
+    return availabilities_set_booked(slot_ids, booked=False, now=now)
+
+
+def availabilities_set_closed(
+    slot_ids: list[int], *, closed: bool, now: datetime | None = None
+) -> int:
+    """Hide slots a closure covers, or show them again; one statement.
+
+    A closed slot keeps a booking it holds (the closure decided to keep it);
+    once free it is never offered or booked. Returns the slots changed.
+    """
+    if not slot_ids:
+        return 0
+    return (
+        Availability.objects.filter(pk__in=slot_ids)
+        .exclude(is_closed=closed)
+        .update(is_closed=closed, updated_at=now or timezone.now())
     )
+
+
+def availabilities_sync_generated(
+    *,
+    staff: Staff,
+    wanted: list[tuple[datetime, datetime]],
+    blocked: list[tuple[datetime, datetime]] = (),
+    since: datetime,
+    create_until: datetime | None = None,
+) -> tuple[int, int]:
+    """Make one staff member's generated slots after `since` the `wanted` ones.
+
+    Generated (`working_hours`) slots after `since` that are free and not
+    wanted are deleted; wanted slots starting before `create_until` that do
+    not exist yet are created, unless they would overlap another slot (one
+    made by hand, one booked on an earlier grid) or fall in a `blocked`
+    interval (a closure). Slots made by hand and booked slots are never
+    touched. Idempotent: a second call with the same arguments changes
+    nothing. Returns (created, deleted).
+    """
+    with write_transaction():
+        lock_staff(staff.pk)
+        existing = list(
+            Availability.objects.filter(staff=staff, end_time__gt=since).values_list(
+                "pk", "start_time", "end_time", "source", "is_booked"
+            )
+        )
+        wanted_set = {
+            (start, end) for start, end in wanted if start > since and end > start
+        }
+        stale = [
+            pk
+            for pk, start, end, source, is_booked in existing
+            if source == Availability.Source.WORKING_HOURS
+            and not is_booked
+            and start > since
+            and (start, end) not in wanted_set
+        ]
+        deleted = _delete_free(stale)
+        deleted_ids = set(deleted)
+        taken = sorted(
+            (start, end) for pk, start, end, _, _ in existing if pk not in deleted_ids
+        )
+        new = [
+            Availability(
+                staff=staff,
+                start_time=start,
+                end_time=end,
+                source=Availability.Source.WORKING_HOURS,
+            )
+            for start, end in sorted(wanted_set)
+            if (create_until is None or start < create_until)
+            and not _overlaps_any(start, end, taken)
+            and not _overlaps_any(start, end, blocked)
+        ]
+        Availability.objects.bulk_create(new, batch_size=1000)
+    return len(new), len(deleted)
+
+
+def _overlaps_any(start, end, intervals) -> bool:
+    return any(
+        start < other_end and other_start < end for other_start, other_end in intervals
+    )
+
+
+def _delete_free(slot_ids: list[int]) -> list[int]:
+    """Delete the slots of `slot_ids` still free, locking them first.
+
+    A slot a booking is taking right now is held by that booking's lock and
+    skipped (it is booked once the lock is released); the locked rows are
+    re-read as free before they go. Returns the ids deleted.
+    """
+    if not slot_ids:
+        return []
+    free = list(
+        Availability.objects.select_for_update(no_key=True, skip_locked=True)
+        .filter(pk__in=slot_ids, is_booked=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if free:
+        # Cancelled bookings lose their reference to a deleted slot, as with
+        # availability_delete.
+        Availability.objects.filter(pk__in=free).delete()
+    return free
 
 
 def availability_generate(
@@ -193,7 +326,7 @@ def availability_generate(
     zone = timezone.get_default_timezone()
     length = timedelta(minutes=every_minutes)
     buffer = timedelta(minutes=buffer_minutes)
-    created = 0
+    created = []
     with write_transaction():
         lock_staff(staff.pk)
         day = first_day
@@ -207,10 +340,12 @@ def availability_generate(
                         staff=staff, start_time__lt=end, end_time__gt=start
                     ).exists()
                     if not clash:
-                        Availability.objects.create(
-                            staff=staff, start_time=start, end_time=end
+                        created.append(
+                            Availability.objects.create(
+                                staff=staff, start_time=start, end_time=end
+                            ).pk
                         )
-                        created += 1
                     start = end + buffer
             day += timedelta(days=1)
-    return created
+        _announce(created)
+    return len(created)

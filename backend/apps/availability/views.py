@@ -53,7 +53,8 @@ def _sees_every_slot(request) -> bool:
         name="SlotForAudience",
         list_description="Guests get the bookable slots (future, free, active "
         "staff) and may filter by `service`, `staff`, `date`. Staff get every "
-        "slot and may filter by `service`, `staff`, `date`, `is_booked`.",
+        "slot and may filter by `service`, `staff`, `date`, `is_booked`, "
+        "`is_closed`, `source`.",
     )
 )
 class AvailabilityViewSet(viewsets.ModelViewSet):
