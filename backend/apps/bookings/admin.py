@@ -13,6 +13,7 @@ from apps.availability.models import Availability
 from apps.availability.selectors import availability_bookable
 from apps.bookings import selectors, services
 from apps.bookings.models import Booking, BookingEvent
+from apps.bookings.signals import desk_panels
 from common.admin import ReadOnlyAdminMixin
 from common.exceptions import DomainError
 
@@ -282,6 +283,11 @@ class BookingAdmin(admin.ModelAdmin):
             "unpaid": selectors.desk_unpaid(),
             "days": days,
             "expired": selectors.desk_recently_expired(now=now),
+            "panels": [
+                panel
+                for _, panel in desk_panels.send(sender=Booking, day=today)
+                if panel
+            ],
             "reference": reference,
             "row_limit": selectors.DESK_ROW_LIMIT,
             "can": {

@@ -28,7 +28,12 @@ def generate_reference() -> str:
 
 
 class Booking(models.Model):
-    """A guest's claim on one availability slot for one service."""
+    """A guest's claim on a staff member's time for one service.
+
+    `availability` is the first slot it takes; a service longer than one slot
+    takes the consecutive slots after it too, each held through a
+    `BookingSlot`, and `ends_at` is the end of the last one.
+    """
 
     class Status(models.TextChoices):
         AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
@@ -53,6 +58,10 @@ class Booking(models.Model):
         null=True,
         related_name="bookings",
     )
+    # The end of the last slot the booking takes (its first slot's end for a
+    # booking of one slot); null only for old cancelled bookings whose slot
+    # is gone.
+    ends_at = models.DateTimeField(null=True, blank=True)
     customer_name = models.CharField(max_length=120)
     customer_email = models.EmailField()
     # E.164 (+351912345678) when the number parses; see apps.bookings.phones.
@@ -195,6 +204,8 @@ class BookingEvent(models.Model):
         STAFF = "staff", "Staff"
         SYSTEM = "system", "System"
         BANK = "bank", "Bank statement"
+        # A closure (a holiday, an absence) the business made over it.
+        CLOSURE = "closure", "Closure"
 
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, related_name="events"
@@ -227,6 +238,40 @@ class BookingEvent(models.Model):
             f"{self.booking_id}: {self.kind} "
             f"({self.from_status or '-'} -> {self.to_status})"
         )
+
+
+class BookingSlot(models.Model):
+    """One slot a booking holds: every slot of it, the first one included.
+
+    `active` is true while the booking holds the slot (its status is active
+    and it has not moved away); the partial unique index lets one active
+    hold per slot, so the database refuses two active bookings on any slot,
+    however many each takes. Written by the booking domain only, with the
+    slots' `is_booked` flag in the same transaction.
+    """
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="slot_holds"
+    )
+    # A deleted slot (only ever a free one) takes its released holds along.
+    availability = models.ForeignKey(
+        "availability.Availability",
+        on_delete=models.CASCADE,
+        related_name="booking_holds",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["availability"],
+                condition=models.Q(active=True),
+                name="bookingslot_one_active_per_availability",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.booking_id} holds {self.availability_id}"
 
 
 class IdempotencyKey(models.Model):

@@ -3,9 +3,9 @@
 import hmac
 from datetime import date, datetime, timedelta
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
-from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent
+from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent, BookingSlot
 from apps.bookings.phones import phone_key
 from common.dates import local_day_bounds
 
@@ -45,6 +45,26 @@ def bookings_active_of_staff(
         )
         .select_related("service", "availability")
         .order_by("availability__start_time", "pk")
+    )
+
+
+def bookings_holding_time(
+    *, start: datetime, end: datetime, staff_id: int | None = None
+) -> QuerySet[Booking]:
+    """Bookings awaiting payment or confirmed that hold a slot overlapping
+    [start, end): of one staff member, or of anyone with None."""
+    held = BookingSlot.objects.filter(
+        active=True, availability__start_time__lt=end, availability__end_time__gt=start
+    )
+    # A booking's first slot counts without a hold row too (rows written by
+    # plain SQL, as the benchmarks' harness writes them).
+    first = Q(availability__start_time__lt=end, availability__end_time__gt=start)
+    if staff_id is not None:
+        held = held.filter(availability__staff_id=staff_id)
+        first &= Q(staff_id=staff_id)
+    return booking_list().filter(
+        Q(pk__in=held.values("booking_id")) | first,
+        status__in=(Booking.Status.AWAITING_PAYMENT, Booking.Status.CONFIRMED),
     )
 
 

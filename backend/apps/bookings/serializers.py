@@ -121,7 +121,11 @@ class BookingSerializer(serializers.ModelSerializer):
         source="availability.start_time", read_only=True, allow_null=True
     )
     end_time = serializers.DateTimeField(
-        source="availability.end_time", read_only=True, allow_null=True
+        source="ends_at",
+        read_only=True,
+        allow_null=True,
+        help_text="The end of the last slot the booking takes (a service longer "
+        "than one slot takes the consecutive slots after the first).",
     )
     currency = serializers.SerializerMethodField()
     payment_verified_by = serializers.SlugRelatedField(

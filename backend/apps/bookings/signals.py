@@ -13,3 +13,9 @@ is False when the business chose not to tell the guest (an expiry run with
 from django.dispatch import Signal
 
 booking_events_recorded = Signal()
+
+# Sent by the desk page (the admin) with `day`, the business's today: each
+# receiver returns a panel to show, {"id", "title", "rows", "empty"}, or None.
+# An app with something for the front desk's day (the closures and absences of
+# the business calendar) adds it here, and the desk imports none of them.
+desk_panels = Signal()

@@ -54,7 +54,7 @@ def booking_invite(booking, *, method: str, sequence: int, now: datetime) -> byt
     event.add("sequence", sequence)
     event.add("dtstamp", now.astimezone(UTC))
     event.add("dtstart", slot.start_time.astimezone(UTC))
-    event.add("dtend", slot.end_time.astimezone(UTC))
+    event.add("dtend", (booking.ends_at or slot.end_time).astimezone(UTC))
     event.add("summary", f"{booking.service.name} with {booking.staff.name}")
     event.add(
         "description",
@@ -88,7 +88,7 @@ def staff_feed(staff, bookings, *, now: datetime) -> bytes:
         event.add("uid", booking_uid(booking))
         event.add("dtstamp", now.astimezone(UTC))
         event.add("dtstart", slot.start_time.astimezone(UTC))
-        event.add("dtend", slot.end_time.astimezone(UTC))
+        event.add("dtend", (booking.ends_at or slot.end_time).astimezone(UTC))
         event.add("summary", f"{booking.service.name}: {booking.customer_name}")
         event.add("description", f"Booking reference: {booking.reference}")
         event.add(

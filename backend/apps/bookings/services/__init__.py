@@ -7,6 +7,8 @@ functions, so the rules live in one place. By job:
 - `transitions`: verify payment, cancel, complete, reschedule, edit, delete;
 - `expiry`: bookings_expire_unpaid, the payment deadline's batches;
 - `locking`: the row locks, in the one lock order of `common.db`;
+- `holds`: the slots a booking holds (one or several consecutive ones),
+  taken and released together with their `is_booked` flags;
 - `events`: the one place a `BookingEvent` is recorded and announced
   (`apps.bookings.signals`), which is how notifications and every later side
   effect hear of a change; this package imports none of them.
@@ -14,7 +16,7 @@ functions, so the rules live in one place. By job:
 
 from apps.bookings.services.create import (
     booking_create,
-    check_slot_bookable,
+    check_slots_bookable,
     payment_deadline,
     same_contact,
     unpaid_bookings_of_client,
@@ -53,7 +55,7 @@ __all__ = [
     "booking_verify_payment",
     "bookings_expire_unpaid",
     "bookings_lock_skipping_held",
-    "check_slot_bookable",
+    "check_slots_bookable",
     "payment_deadline",
     "same_contact",
     "unpaid_bookings_of_client",

@@ -1,4 +1,5 @@
-"""Booking creation: one slot lock, every rule re-checked, a fixed few statements."""
+"""Booking creation: one lock statement, every rule re-checked, a fixed few
+statements (a booking of several slots costs what a booking of one does)."""
 
 import logging
 from datetime import datetime, timedelta
@@ -9,11 +10,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from apps.availability.models import Availability
-from apps.availability.services import availability_set_booked
 from apps.bookings import exceptions
 from apps.bookings.models import Booking, BookingEvent, email_key, generate_reference
 from apps.bookings.phones import normalize_phone, phone_key
 from apps.bookings.services.events import record_event
+from apps.bookings.services.holds import check_run_open, slot_run, take_slots
 from apps.bookings.services.locking import lock_slot_offering
 from apps.services.models import Service
 from apps.staff.models import Staff
@@ -43,12 +44,14 @@ def booking_create(
     client_key: str = "",
     now: datetime | None = None,
 ) -> Booking:
-    """Book a slot for a service: the slot row is locked and every rule re-checked.
+    """Book a slot for a service: the slot rows are locked and every rule re-checked.
 
-    The ids are checked here, once, under the lock: an unknown service, slot
-    or staff member is a field error (400). `client_key` names the client a
-    guest booked from (common.http.client_key); the unpaid-booking limits
-    count per client. Returns the booking in `awaiting_payment`, with its
+    A service longer than the slot takes the consecutive slots after it too
+    (all locked in the one statement that locks the first, all marked booked
+    together). The ids are checked here, once, under the lock: an unknown
+    service, slot or staff member is a field error (400). `client_key` names
+    the client a guest booked from (common.http.client_key); the unpaid-booking
+    limits count per client. Returns the booking in `awaiting_payment`, with its
     payment deadline and its service, staff member and slot loaded.
 
     Every domain error is raised before the first write (see
@@ -86,7 +89,7 @@ def _booking_create(
     now,
 ) -> Booking:
     guest = source == Source.GUEST
-    slot, service = lock_slot_offering(
+    slots, service = lock_slot_offering(
         availability_id=availability_id,
         service_id=service_id,
         client_lock=f"booking-client:{client_key}" if guest else None,
@@ -94,13 +97,16 @@ def _booking_create(
     # The clock is read after the lock, so audit times follow the order in
     # which writes were applied.
     now = now or timezone.now()
+    slot = next((slot for slot in slots if slot.pk == availability_id), slots[0])
     if staff_id is not None and staff_id != slot.staff_id:
         if not Staff.objects.filter(pk=staff_id).exists():
             raise exceptions.UnknownStaff(staff_id)
         raise exceptions.StaffMismatch()
     if not service.is_active:
         raise exceptions.InactiveService()
-    check_slot_bookable(slot, service, now=now)
+    run = check_slots_bookable(
+        slots, first_slot_id=availability_id, service=service, now=now
+    )
     customer_phone = normalize_phone(customer_phone)
     customer_phone_digits = phone_key(customer_phone)
     customer_email_key = email_key(customer_email)
@@ -120,6 +126,7 @@ def _booking_create(
             service=service,
             staff=slot.staff,
             availability=slot,
+            ends_at=run[-1].end_time,
             customer_phone=customer_phone,
             customer_phone_digits=customer_phone_digits,
             customer_email_key=customer_email_key,
@@ -130,7 +137,7 @@ def _booking_create(
             payment_expires_at=payment_deadline(now),
         )
     )
-    availability_set_booked(slot, booked=True)
+    take_slots(booking, run, now=now)
     record_event(
         booking,
         kind=BookingEvent.Kind.CREATED,
@@ -139,26 +146,43 @@ def _booking_create(
         source=source,
         now=now,
     )
-    logger.info("booking %s created for slot %s", booking.reference, slot.pk)
+    logger.info(
+        "booking %s created for slots %s",
+        booking.reference,
+        ",".join(str(taken.pk) for taken in run),
+    )
     return booking
 
 
-def check_slot_bookable(slot: Availability, service: Service, *, now: datetime):
-    """The rules a slot must meet to take a booking of `service` (create and move).
+def check_slots_bookable(
+    slots: list[Availability],
+    *,
+    first_slot_id: int,
+    service: Service,
+    now: datetime,
+    own_slot_ids: frozenset[int] = frozenset(),
+) -> list[Availability]:
+    """The rules a booking of `service` from `first_slot_id` must meet (create
+    and move); returns the slots it takes.
 
-    That the slot's staff member offers the service is checked by the caller:
-    creation reads it with the lock (`lock_slot_offering`).
+    `slots` are the locked slots of the first one's staff member starting
+    before the service would end (see `holds.slot_run`); `own_slot_ids` are
+    the slots a booking being moved holds already. That the staff member
+    offers the service is checked by the caller: creation reads it with the
+    lock (`lock_slot_offering`).
     """
-    if not slot.staff.is_active:
-        raise exceptions.InactiveStaff()
-    if slot.duration_minutes < service.duration_minutes:
-        raise exceptions.SlotTooShort()
-    if slot.has_started(now):
-        raise exceptions.SlotInPast()
-    if slot.start_time <= now + timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES):
-        raise exceptions.SlotTooSoon()
-    if slot.is_booked:
+    first = next((slot for slot in slots if slot.pk == first_slot_id), None)
+    if first is None:
         raise exceptions.SlotUnavailable()
+    if not first.staff.is_active:
+        raise exceptions.InactiveStaff()
+    run = slot_run(slots, first_slot_id=first_slot_id, service=service)
+    if first.has_started(now):
+        raise exceptions.SlotInPast()
+    if first.start_time <= now + timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES):
+        raise exceptions.SlotTooSoon()
+    check_run_open(run, own_slot_ids)
+    return run
 
 
 def _check_unpaid_limits(*, client_key: str, email_key: str, phone_digits: str):
@@ -208,7 +232,8 @@ def _insert_booking(booking: Booking) -> Booking:
     reference drawn twice (about one in 10^12 per booking) redoes the whole
     transaction with a new one (`run_write_transaction`). A clash on the
     one-active-booking-per-slot constraint, which the slot lock rules out
-    unless `is_booked` is stale, answers that the slot is taken.
+    unless `is_booked` is stale, answers that the slot is taken (as a clash
+    of the slots' holds does, `holds.take_slots`).
     """
     booking.reference = generate_reference()
     try:

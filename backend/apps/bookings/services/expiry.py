@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.availability.services import availabilities_release, lock_availabilities
-from apps.bookings.models import Booking, BookingEvent
+from apps.bookings.models import Booking, BookingEvent, BookingSlot
 from apps.bookings.services.events import record_events
 from common.db import write_transaction
 
@@ -81,10 +81,10 @@ def bookings_expire_unpaid(
         if dry_run:
             result.expired += len(candidates)
             continue
-        references = _expire_batch(candidates, now=now, notify=notify)
+        references, released = _expire_batch(candidates, now=now, notify=notify)
         result.batches += 1
         result.expired += len(references)
-        result.slots_released += len(references)
+        result.slots_released += released
         if keep_references:
             result.expired_references.extend(references)
         logger.debug(
@@ -106,33 +106,58 @@ def bookings_expire_unpaid(
     return result
 
 
-def _expire_batch(candidates: list[tuple], *, now: datetime, notify: bool) -> list[str]:
+def _expire_batch(
+    candidates: list[tuple], *, now: datetime, notify: bool
+) -> tuple[list[str], int]:
+    """Expire one batch in one transaction; returns the references and the
+    number of slots released (a booking longer than one slot frees them all)."""
     booking_ids = [pk for pk, _, _ in candidates]
-    slot_ids = [slot_id for _, slot_id, _ in candidates]
+    first_slot = {pk: slot_id for pk, slot_id, _ in candidates}
+    slots_of: dict[int, set[int]] = {pk: {slot_id} for pk, slot_id, _ in candidates}
+    for booking_id, slot_id in BookingSlot.objects.filter(
+        booking_id__in=booking_ids, active=True
+    ).values_list("booking_id", "availability_id"):
+        slots_of[booking_id].add(slot_id)
     with write_transaction():
-        locked_slot_ids = lock_availabilities(slot_ids, skip_locked=True)
+        locked_slot_ids = set(
+            lock_availabilities(
+                [slot for slots in slots_of.values() for slot in slots],
+                skip_locked=True,
+            )
+        )
+        # A booking is expired only with every one of its slots locked here.
+        whole = [pk for pk, slots in slots_of.items() if slots <= locked_slot_ids]
         # Re-checked under the lock: a booking verified or cancelled since
-        # the candidates were read no longer matches and is left alone.
-        bookings = list(
-            Booking.objects.select_for_update(no_key=True, skip_locked=True)
+        # the candidates were read no longer matches and is left alone, and
+        # one moved since (a reschedule moves its first slot) holds other
+        # slots than the ones read, so it is left alone too.
+        bookings = [
+            (pk, slot_id, reference)
+            for pk, slot_id, reference in Booking.objects.select_for_update(
+                no_key=True, skip_locked=True
+            )
             .filter(
-                pk__in=booking_ids,
-                availability_id__in=locked_slot_ids,
+                pk__in=whole,
                 status=Status.AWAITING_PAYMENT,
                 payment_expires_at__lte=now,
             )
             .order_by("pk")
             .values_list("pk", "availability_id", "reference")
-        )
+            if slot_id == first_slot[pk]
+        ]
         if not bookings:
-            return []
+            return [], 0
         expired_ids = [pk for pk, _, _ in bookings]
         Booking.objects.filter(pk__in=expired_ids).update(
             status=Status.CANCELLED,
             cancel_reason=PAYMENT_TIMEOUT_REASON,
             updated_at=now,
         )
-        availabilities_release([slot for _, slot, _ in bookings], now=now)
+        released = sorted({slot for pk in expired_ids for slot in slots_of[pk]})
+        BookingSlot.objects.filter(booking_id__in=expired_ids, active=True).update(
+            active=False
+        )
+        availabilities_release(released, now=now)
         record_events(
             [
                 BookingEvent(
@@ -153,4 +178,4 @@ def _expire_batch(candidates: list[tuple], *, now: datetime, notify: bool) -> li
             ),
             notify_guest=notify,
         )
-    return [reference for _, _, reference in bookings]
+    return [reference for _, _, reference in bookings], len(released)

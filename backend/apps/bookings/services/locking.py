@@ -1,13 +1,23 @@
 """Row locks of the booking domain, in the one lock order of `common.db`.
 
-Staff, then slot, then booking: a booking's slot is locked before the
+Staff, then slot, then booking: a booking's slots are locked before the
 booking itself, slots in primary-key order, through availability's helpers.
 """
 
 from django.db import connection, transaction
-from django.db.models import F, Func, QuerySet, TextField, Value
+from django.db.models import (
+    F,
+    FilteredRelation,
+    Func,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
 
 from apps.availability.models import Availability
+from apps.availability.selectors import minutes
 from apps.availability.services import lock_availabilities
 from apps.bookings import exceptions
 from apps.bookings.models import Booking
@@ -22,21 +32,37 @@ class _SlotMoved(Exception):
 _LOCK_ATTEMPTS = 3
 
 
-def lock_booking(booking_id: int, *, also_slot_id: int | None = None) -> Booking:
-    """Lock a booking's slot (and `also_slot_id`), then the booking itself.
+def _slots_of(booking_id: int) -> tuple[int | None, set[int]]:
+    """A booking's first slot and the slots it holds, in one statement."""
+    rows = list(
+        Booking.objects.filter(pk=booking_id)
+        .annotate(
+            held=FilteredRelation("slot_holds", condition=Q(slot_holds__active=True))
+        )
+        .values_list("availability_id", "held__availability_id")
+    )
+    if not rows:
+        raise Booking.DoesNotExist("No booking matches the given query.")
+    return rows[0][0], {held for _, held in rows if held is not None}
 
-    Slots first, in primary-key order, like every other writer. The slot id
-    is read before any lock, so a reschedule committing in between can move
-    the booking off the slot just locked: the attempt runs in a savepoint,
-    whose rollback releases its locks, and starts again with the new slot.
+
+def lock_booking(booking_id: int, *, also_slot_ids=()) -> Booking:
+    """Lock a booking's slots (and `also_slot_ids`), then the booking itself.
+
+    Slots first, in primary-key order, like every other writer. The slot ids
+    are read before any lock, so a reschedule committing in between can move
+    the booking off the slots just locked: the attempt runs in a savepoint,
+    whose rollback releases its locks, and starts again with the new slots
+    (every change of the slots a booking holds moves its first slot or ends
+    the booking). The booking comes back with `held_slot_ids`: the slots it
+    holds, all locked.
     """
     for _ in range(_LOCK_ATTEMPTS):
-        availability_id = (
-            Booking.objects.filter(pk=booking_id)
-            .values_list("availability_id", flat=True)
-            .get()
-        )
-        slot_ids = sorted({availability_id, also_slot_id} - {None})
+        availability_id, held = _slots_of(booking_id)
+        # The first slot too: bookings written before holds existed (and
+        # plain-SQL fixtures) hold it without a row.
+        held = held | ({availability_id} - {None})
+        slot_ids = sorted(held | set(also_slot_ids))
         try:
             with transaction.atomic():
                 lock_availabilities(slot_ids)
@@ -47,6 +73,7 @@ def lock_booking(booking_id: int, *, also_slot_id: int | None = None) -> Booking
                 )
                 if booking.availability_id != availability_id:
                     raise _SlotMoved()
+                booking.held_slot_ids = sorted(held) if booking.is_active else []
                 return booking
         except _SlotMoved:
             continue
@@ -82,17 +109,22 @@ _SERVICE_FIELDS = ("id", "name", "duration_minutes", "price", "is_active")
 
 def lock_slot_offering(
     *, availability_id: int, service_id: int, client_lock: str | None
-) -> tuple[Availability, Service]:
-    """Lock a slot and read its staff member and the service, in one statement.
+) -> tuple[list[Availability], Service]:
+    """Lock the slots a booking would take and read the staff member and the
+    service, in one statement.
 
-    The row comes back only if the slot's staff member offers the service;
-    otherwise a second look says which id was wrong (the error path may cost
-    more). With `client_lock` on PostgreSQL, the same statement takes that
-    transaction-scoped advisory lock: PostgreSQL computes the row before it
-    locks it, so the client lock comes first. Only booking creation takes a
-    client lock, and nothing that holds a slot waits for one, so adding it
-    ahead of the lock order of `common.db` cannot close a cycle; the limits'
-    count runs as the next statement, whose snapshot is taken after both.
+    The slots are the chosen one and its staff member's slots starting
+    before the service would end (for a service longer than the slot, the
+    ones it would take next), locked in primary-key order; the caller checks
+    they follow each other (`holds.slot_run`). Rows come back only if the
+    slot's staff member offers the service; otherwise a second look says
+    which id was wrong (the error path may cost more). With `client_lock` on
+    PostgreSQL, the same statement takes that transaction-scoped advisory
+    lock: PostgreSQL computes the rows before it locks them, so the client
+    lock comes first. Only booking creation takes a client lock, and nothing
+    that holds a slot waits for one, so adding it ahead of the lock order of
+    `common.db` cannot close a cycle; the limits' count runs as the next
+    statement, whose snapshot is taken after both.
     """
     service_columns = {
         f"service_{name}": F(f"staff__services__{name}") for name in _SERVICE_FIELDS
@@ -103,15 +135,24 @@ def lock_slot_offering(
             function="pg_advisory_xact_lock",
             output_field=TextField(),
         )
-    slot = (
+    chosen = Availability.objects.filter(pk=availability_id)
+    starts = Subquery(chosen.values("start_time"))
+    slots = list(
         Availability.objects.select_for_update(no_key=True, of=("self",))
         .select_related("staff")
-        .filter(pk=availability_id, staff__services=service_id)
+        .filter(
+            staff__services=service_id,
+            staff_id=Subquery(chosen.values("staff_id")),
+            start_time__gte=starts,
+        )
         .annotate(**service_columns)
-        .first()
+        # The annotation, not the path: a new filter() on a many-to-many path
+        # would join the services a second time.
+        .filter(start_time__lt=starts + minutes(F("service_duration_minutes")))
+        .order_by("pk")
     )
-    if slot is None:
-        if not Availability.objects.filter(pk=availability_id).exists():
+    if not slots:
+        if not chosen.exists():
             raise exceptions.UnknownSlot(availability_id)
         if not Service.objects.filter(pk=service_id).exists():
             raise exceptions.UnknownService(service_id)
@@ -119,6 +160,6 @@ def lock_slot_offering(
     service = Service.from_db(
         connection.alias,
         list(_SERVICE_FIELDS),
-        [getattr(slot, f"service_{name}") for name in _SERVICE_FIELDS],
+        [getattr(slots[0], f"service_{name}") for name in _SERVICE_FIELDS],
     )
-    return slot, service
+    return slots, service

@@ -1,9 +1,9 @@
 """Booking transitions: verify payment, cancel, complete, reschedule, edit, delete.
 
-Each has the same shape: open `write_transaction()`, lock the booking's slot
+Each has the same shape: open `write_transaction()`, lock the booking's slots
 and then the booking (`lock_booking`), read the clock after the lock,
-re-check the state against `ALLOWED_TRANSITIONS`, change it, keep the slot's
-`is_booked` in step through availability, and record one event.
+re-check the state against `ALLOWED_TRANSITIONS`, change it, keep the slots'
+holds and `is_booked` flags in step (`holds`), and record one event.
 """
 
 import logging
@@ -13,14 +13,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.availability.models import Availability
-from apps.availability.services import availability_set_booked
+from apps.availability.selectors import availability_run_ids
 from apps.bookings import exceptions
 from apps.bookings.models import Booking, BookingEvent, email_key
 from apps.bookings.phones import normalize_phone, phone_key
-from apps.bookings.services.create import check_slot_bookable
+from apps.bookings.services.create import check_slots_bookable
 from apps.bookings.services.events import record_event
+from apps.bookings.services.holds import release_slots, take_slots
 from apps.bookings.services.locking import lock_booking
-from common.db import write_transaction
+from common.db import ClashingInsert, write_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def _cancel_locked(booking: Booking, *, actor, source: str, reason: str, now):
     booking.status = Status.CANCELLED
     booking.cancel_reason = reason
     booking.save(update_fields=["status", "cancel_reason", "updated_at"])
-    availability_set_booked(booking.availability, booked=False)
+    release_slots(booking, booking.held_slot_ids, now=now)
     record_event(
         booking,
         kind=Kind.CANCELLED,
@@ -174,62 +175,93 @@ def booking_reschedule(
 ) -> Booking:
     """Move an active booking to another bookable slot, in one transaction.
 
-    Both slots are locked in primary-key order, then the booking (the global
-    order: slot before booking), and every rule is re-checked under the
-    locks. Status, payment fields, reference, amount and deadline stay as
-    they were; the staff member follows the slot. Guests may move a confirmed
-    booking only up to BOOKING_GUEST_CANCEL_NOTICE_HOURS before it starts,
-    as they may cancel it.
+    The booking's slots and the ones it would take from the target (as many
+    consecutive slots as its service needs) are locked in primary-key order,
+    then the booking (the global order: slot before booking), and every rule
+    is re-checked under the locks; the old slots are freed and the new ones
+    taken together. Status, payment fields, reference, amount and deadline
+    stay as they were; the staff member follows the slot. Guests may move a
+    confirmed booking only up to BOOKING_GUEST_CANCEL_NOTICE_HOURS before it
+    starts, as they may cancel it.
     """
-    with write_transaction():
-        try:
-            booking = lock_booking(booking.pk, also_slot_id=availability.pk)
-            target = Availability.objects.select_related("staff").get(
-                pk=availability.pk
+    try:
+        with write_transaction():
+            return _reschedule(
+                booking=booking,
+                availability=availability,
+                actor=actor,
+                source=source,
+                now=now,
             )
-        except Availability.DoesNotExist:
-            raise exceptions.SlotUnavailable() from None
-        now = now or timezone.now()
-        if booking.status not in RESCHEDULABLE_STATUSES:
-            raise exceptions.InvalidTransition(
-                f"A booking in status '{booking.status}' cannot be rescheduled."
-            )
-        current = booking.availability
-        if current.has_started(now):
-            raise exceptions.BookingAlreadyStarted(
-                "The appointment has already started; it can no longer be moved."
-            )
-        if _guest_notice_passed(booking, source=source, now=now):
-            raise exceptions.RescheduleNoticePassed()
-        if target.pk == current.pk:
-            raise exceptions.SameSlot()
-        if not target.staff.services.filter(pk=booking.service_id).exists():
-            # The guest chose the slot, not the service: point at the slot.
-            raise exceptions.ServiceNotOffered(field="availability")
-        check_slot_bookable(target, booking.service, now=now)
-        availability_set_booked(current, booked=False)
-        booking.availability = target
-        booking.staff = target.staff
-        booking.save(update_fields=["availability", "staff", "updated_at"])
-        availability_set_booked(target, booked=True)
-        record_event(
-            booking,
-            kind=Kind.RESCHEDULED,
-            from_status=booking.status,
-            actor=actor,
-            source=source,
-            note=(
-                f"Rescheduled from {_local_time(current.start_time)} "
-                f"to {_local_time(target.start_time)}."
-            ),
-            data={
-                "from_availability": current.pk,
-                "from_start_time": current.start_time.isoformat(),
-                "to_availability": target.pk,
-                "to_start_time": target.start_time.isoformat(),
-            },
-            now=now,
+    except ClashingInsert as clash:
+        # A stale slot flag the holds' index caught; rolled back by now.
+        raise clash.answer from clash.__cause__
+
+
+def _reschedule(*, booking, availability, actor, source, now) -> Booking:
+    minutes_needed = (
+        Booking.objects.filter(pk=booking.pk)
+        .values_list("service__duration_minutes", flat=True)
+        .first()
+    ) or 0
+    target_ids = availability_run_ids(
+        first_slot_id=availability.pk, minutes_needed=max(minutes_needed, 1)
+    )
+    booking = lock_booking(booking.pk, also_slot_ids=target_ids)
+    target_run = list(
+        Availability.objects.select_related("staff").filter(pk__in=target_ids)
+    )
+    now = now or timezone.now()
+    if booking.status not in RESCHEDULABLE_STATUSES:
+        raise exceptions.InvalidTransition(
+            f"A booking in status '{booking.status}' cannot be rescheduled."
         )
+    current = booking.availability
+    if current.has_started(now):
+        raise exceptions.BookingAlreadyStarted(
+            "The appointment has already started; it can no longer be moved."
+        )
+    if _guest_notice_passed(booking, source=source, now=now):
+        raise exceptions.RescheduleNoticePassed()
+    target = next((slot for slot in target_run if slot.pk == availability.pk), None)
+    if target is None:
+        raise exceptions.SlotUnavailable()
+    if target.pk == current.pk:
+        raise exceptions.SameSlot()
+    if not target.staff.services.filter(pk=booking.service_id).exists():
+        # The guest chose the slot, not the service: point at the slot.
+        raise exceptions.ServiceNotOffered(field="availability")
+    run = check_slots_bookable(
+        target_run,
+        first_slot_id=target.pk,
+        service=booking.service,
+        now=now,
+        own_slot_ids=frozenset(booking.held_slot_ids),
+    )
+    release_slots(booking, booking.held_slot_ids, now=now)
+    booking.availability = target
+    booking.staff = target.staff
+    booking.ends_at = run[-1].end_time
+    booking.save(update_fields=["availability", "staff", "ends_at", "updated_at"])
+    take_slots(booking, run, now=now)
+    record_event(
+        booking,
+        kind=Kind.RESCHEDULED,
+        from_status=booking.status,
+        actor=actor,
+        source=source,
+        note=(
+            f"Rescheduled from {_local_time(current.start_time)} "
+            f"to {_local_time(target.start_time)}."
+        ),
+        data={
+            "from_availability": current.pk,
+            "from_start_time": current.start_time.isoformat(),
+            "to_availability": target.pk,
+            "to_start_time": target.start_time.isoformat(),
+        },
+        now=now,
+    )
     logger.info(
         "booking %s moved from slot %s to slot %s",
         booking.reference,
@@ -320,8 +352,8 @@ def booking_delete(*, booking: Booking, actor) -> None:
         booking = lock_booking(booking.pk)
         if booking.status == Status.COMPLETED:
             raise exceptions.BookingImmutable()
-        if booking.is_active:
-            availability_set_booked(booking.availability, booked=False)
+        if booking.held_slot_ids:
+            release_slots(booking, booking.held_slot_ids, now=timezone.now())
         reference, status = booking.reference, booking.status
         booking.delete()
     logger.info(

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import services
-from apps.bookings.models import ACTIVE_STATUSES, Booking
+from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingSlot
 from apps.services.tests.factories import ServiceFactory
 from apps.staff.roles import role_group
 from apps.staff.tests.factories import StaffFactory
@@ -41,7 +41,8 @@ class StaffUserFactory(UserFactory):
 
 
 class BookingFactory(factory.django.DjangoModelFactory):
-    """A booking written straight to the database, slot flag kept in step.
+    """A booking written straight to the database, its slot's hold and flag
+    kept in step.
 
     For states that are awkward to reach through the domain layer; tests of
     behaviour create bookings with `services.booking_create` instead.
@@ -67,11 +68,18 @@ class BookingFactory(factory.django.DjangoModelFactory):
     payment_expires_at = factory.LazyAttribute(
         lambda booking: booking.created_at + timedelta(minutes=30)
     )
+    ends_at = factory.LazyAttribute(
+        lambda booking: booking.availability.end_time if booking.availability else None
+    )
 
     @factory.post_generation
     def sync_slot(self, create, extracted, **kwargs):
         if create and self.availability is not None:
-            self.availability.is_booked = self.status in ACTIVE_STATUSES
+            active = self.status in ACTIVE_STATUSES
+            BookingSlot.objects.create(
+                booking=self, availability=self.availability, active=active
+            )
+            self.availability.is_booked = active
             self.availability.save(update_fields=["is_booked"])
 
 

@@ -24,8 +24,8 @@ from rest_framework.test import APIClient
 from apps.availability.models import Availability
 from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import services
-from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent
-from apps.bookings.services import create, locking, transitions
+from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent, BookingSlot
+from apps.bookings.services import holds, locking, transitions
 from apps.bookings.tests.factories import StaffUserFactory, unpaid_booking
 from apps.bookings.tests.test_services import assert_is_booked_invariant
 from apps.bookings.tests.threads import in_threads
@@ -483,8 +483,9 @@ def test_a_failure_between_booking_insert_and_slot_update_rolls_back_both(
 ):
     service, staff = catalogue
     (slot,) = new_slots(staff, 1)
+    # After the booking and its holds are inserted, before the slot flags.
     monkeypatch.setattr(
-        create, "availability_set_booked", failing("availability_set_booked")
+        holds, "availabilities_set_booked", failing("availabilities_set_booked")
     )
     client = APIClient(raise_request_exception=False)
 
@@ -500,6 +501,7 @@ def test_a_failure_between_booking_insert_and_slot_update_rolls_back_both(
     assert "Traceback" not in response.content.decode()
     assert not Booking.objects.exists()
     assert not BookingEvent.objects.exists()
+    assert not BookingSlot.objects.exists()
     assert not Availability.objects.get(pk=slot.pk).is_booked
 
 
@@ -508,7 +510,7 @@ def test_a_failure_between_booking_insert_and_slot_update_rolls_back_both(
     [
         ("verify-payment", Status.AWAITING_PAYMENT, "record_event"),
         ("cancel", Status.CONFIRMED, "record_event"),
-        ("cancel", Status.AWAITING_PAYMENT, "availability_set_booked"),
+        ("cancel", Status.AWAITING_PAYMENT, "release_slots"),
         ("complete", Status.CONFIRMED, "record_event"),
     ],
 )

@@ -1,6 +1,7 @@
 """The lean booking create: ids checked once, a clash redone whole, few statements."""
 
 import itertools
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -151,23 +152,57 @@ def _statements_of_create(payload, **headers):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_create_costs_a_fixed_handful_of_statements(guest_payload, staff_member):
-    """The throttle's upsert, BEGIN, the slot lock (with its staff member, the
-    service and, on PostgreSQL, the client's lock), the limits' count, the
-    booking, the slot flag, the audit event, the email cap's count, the
-    email, the webhook endpoints' read (issue 31: a message per subscribed
-    endpoint is written with the booking), COMMIT; a key adds its
-    lock-and-lookup and its insert. The budget of issue 17 was 10 and 12;
-    the webhooks' outbox adds one (scripts/bench/profile_create.py)."""
+    """The throttle's upsert, BEGIN, the slots' lock (with their staff member,
+    the service and, on PostgreSQL, the client's lock), the limits' count, the
+    booking, its slots' holds, the slots' flags, the audit event, the email
+    cap's count, the email, the webhook endpoints' read (issue 31: a message
+    per subscribed endpoint is written with the booking), COMMIT; a key adds
+    its lock-and-lookup and its insert. The budget of issue 17 was 10 and 12;
+    the webhooks' outbox adds one, and the holds' insert (issue 27: the
+    database's one-active-booking guarantee over every slot a booking takes)
+    one more (scripts/bench/profile_create.py)."""
     without_key = _statements_of_create(guest_payload)
     keyed_payload = {**guest_payload, "availability": _new_slot(staff_member).pk}
     with_key = _statements_of_create(keyed_payload, **{"Idempotency-Key": "count-1"})
 
-    assert len(without_key) == 11, "\n".join(without_key)
-    assert len(with_key) == 13, "\n".join(with_key)
+    assert len(without_key) == 12, "\n".join(without_key)
+    assert len(with_key) == 14, "\n".join(with_key)
     assert any('FROM "webhooks_webhookendpoint"' in sql for sql in without_key)
+    assert any('INSERT INTO "bookings_bookingslot"' in sql for sql in without_key)
     assert without_key[0].startswith('INSERT INTO "ratelimits_counter"')
     assert not any("SAVEPOINT" in sql for sql in without_key + with_key)
     assert not any("lock_timeout" in sql for sql in without_key + with_key)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_of_three_slots_costs_what_one_of_one_slot_costs(guest_payload):
+    """A 45-minute service on a 15-minute grid: the three slots are locked in
+    the one lock statement, held in one insert and flagged in one update."""
+    service = ServiceFactory(duration_minutes=45)
+    member = StaffFactory(services=[service])
+    start = AvailabilityFactory(staff=member).start_time
+    grid = [
+        AvailabilityFactory(
+            staff=member,
+            start_time=start + timedelta(days=30, minutes=15 * step),
+            end_time=start + timedelta(days=30, minutes=15 * (step + 1)),
+        )
+        for step in range(3)
+    ]
+    payload = {
+        **guest_payload,
+        "service": service.pk,
+        "staff": member.pk,
+        "availability": grid[0].pk,
+    }
+
+    statements = _statements_of_create(payload)
+
+    assert len(statements) == 12, "\n".join(statements)
+    booking = Booking.objects.get()
+    assert sorted(booking.slot_holds.values_list("availability_id", flat=True)) == [
+        slot.pk for slot in grid
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -26,23 +26,25 @@ def test_existing_numbers_become_e164_and_the_rest_stay():
         "ext. 12 please": ("ext. 12 please", "12"),
         "123": ("123", "123"),
     }
+    # Made with today's schema, then taken back to the one before 0011.
+    ids = {phone: BookingFactory().pk for phone in typed}
     _migrate(BEFORE)
     try:
-        ids = {}
-        for phone in typed:
-            booking = BookingFactory()
+        for phone, pk in ids.items():
             # As the old code stored them: as typed, with their digits.
-            Booking.objects.filter(pk=booking.pk).update(
+            Booking.objects.filter(pk=pk).update(
                 customer_phone=phone,
                 customer_phone_digits="".join(c for c in phone if c.isdigit()),
             )
-            ids[phone] = booking.pk
 
         _migrate(AFTER)
 
         for phone, expected in typed.items():
-            row = Booking.objects.get(pk=ids[phone])
-            assert (row.customer_phone, row.customer_phone_digits) == expected
+            # Only the columns this schema has.
+            row = Booking.objects.values_list(
+                "customer_phone", "customer_phone_digits"
+            ).get(pk=ids[phone])
+            assert row == expected
     finally:
         executor = MigrationExecutor(connection)
         _migrate(executor.loader.graph.leaf_nodes())

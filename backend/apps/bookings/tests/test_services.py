@@ -16,6 +16,7 @@ from apps.bookings.models import (
     ALLOWED_TRANSITIONS,
     Booking,
     BookingEvent,
+    BookingSlot,
 )
 from apps.bookings.tests.factories import BookingFactory, StaffUserFactory
 from apps.services.tests.factories import ServiceFactory
@@ -26,14 +27,26 @@ pytestmark = pytest.mark.django_db
 
 
 def assert_is_booked_invariant():
-    """`is_booked` equals "has a booking in an active status", for every slot."""
-    active = Booking.objects.filter(
-        availability=OuterRef("pk"), status__in=ACTIVE_STATUSES
+    """`is_booked` equals "an active booking holds it", for every slot; every
+    active booking holds its first slot, and only active bookings hold any."""
+    held = BookingSlot.objects.filter(
+        availability=OuterRef("pk"), active=True, booking__status__in=ACTIVE_STATUSES
     )
-    mismatched = Availability.objects.annotate(has_active=Exists(active)).exclude(
-        is_booked=Exists(active)
-    )
+    mismatched = Availability.objects.exclude(is_booked=Exists(held))
     assert list(mismatched) == []
+    first_not_held = Booking.objects.filter(status__in=ACTIVE_STATUSES).exclude(
+        Exists(
+            BookingSlot.objects.filter(
+                booking=OuterRef("pk"),
+                availability=OuterRef("availability_id"),
+                active=True,
+            )
+        )
+    )
+    assert list(first_not_held) == []
+    assert not BookingSlot.objects.filter(
+        active=True, booking__status=Booking.Status.CANCELLED
+    ).exists()
 
 
 _guest_numbers = itertools.count()
