@@ -22,6 +22,8 @@ class Notification(models.Model):
         # Something staff must act on, written by another app (a webhook
         # endpoint that was disabled); about no booking.
         STAFF_ALERT = "staff_alert", "Alert to staff"
+        # A closure kept a confirmed booking inside it: please move it.
+        RESCHEDULE_OFFER = "reschedule_offer", "Please choose another time"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

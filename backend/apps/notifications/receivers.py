@@ -6,6 +6,8 @@ change always has its email, a rolled-back one never. Connected in
 `NotificationsConfig.ready()`.
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.dispatch import receiver
 
@@ -14,6 +16,8 @@ from apps.bookings.signals import booking_events_recorded
 from apps.notifications import calendars, outbox
 from apps.notifications.models import Notification
 from apps.notifications.reminders import arm_appointment_reminder
+from apps.notifications.rendering import local_time
+from apps.schedules.signals import closure_reschedule_offered
 
 Kind = Notification.Kind
 EventKind = BookingEvent.Kind
@@ -84,8 +88,20 @@ def _payment_verified(event: BookingEvent, *, notify_guest: bool):
     ]
 
 
+def book_again_url() -> str:
+    """The guest page, where a guest books."""
+    return f"{settings.BOOKING_SITE_URL}/"
+
+
+def manage_url(booking: Booking) -> str:
+    """The guest page's "Manage my booking", the reference filled in."""
+    query = urlencode({"reference": booking.reference})
+    return f"{settings.BOOKING_SITE_URL}/booking/?{query}"
+
+
 def _cancelled(event: BookingEvent, *, notify_guest: bool):
-    """Tell the guest who cancelled; withdraw the invite if one was sent."""
+    """Tell the guest who cancelled, and why when a closure did; withdraw the
+    invite if one was sent."""
     if not notify_guest:
         return []
     booking = event.booking
@@ -99,6 +115,7 @@ def _cancelled(event: BookingEvent, *, notify_guest: bool):
             ics_sequence=None if previous is None else previous + 1,
             cancelled_by=event.source,
             guest_triggered=event.source in GUEST_CAUSED_SOURCES,
+            book_again_url=book_again_url(),
         )
     ]
 
@@ -137,6 +154,29 @@ def _rescheduled(event: BookingEvent, *, notify_guest: bool):
             guest_triggered=event.source == Source.GUEST,
         )
     ]
+
+
+@receiver(closure_reschedule_offered, dispatch_uid="notifications.reschedule_offers")
+def queue_reschedule_offers(sender, *, closure, offers, now, **kwargs):
+    """A closure kept confirmed bookings inside it and asks their guests to
+    move: each gets their reschedule link and the nearest free times. Written
+    in the closure's transaction, like every email of a change."""
+    outbox.queue(
+        [
+            outbox.build_to_guest(
+                Kind.RESCHEDULE_OFFER,
+                booking,
+                now=now,
+                reason=closure.public_note,
+                manage_url=manage_url(booking),
+                suggestions=[
+                    f"{local_time(time['start_time'])} with {time['staff_name']}"
+                    for time in times
+                ],
+            )
+            for booking, times in offers
+        ]
+    )
 
 
 _EMAILS_BY_KIND = {

@@ -37,7 +37,8 @@ def greeting_name(name: str) -> str:
     return " ".join(words)[:GREETING_NAME_LENGTH].strip(" .-'")
 
 
-def _local(moment) -> str:
+def local_time(moment) -> str:
+    """A moment as emails write it: the business's day and time, and zone."""
     if moment is None:
         return ""
     local = timezone.localtime(moment)
@@ -50,8 +51,8 @@ def render_email(kind: str, booking: Booking, **extra) -> tuple[str, str]:
     context = {
         "booking": booking,
         "greeting_name": greeting_name(booking.customer_name),
-        "start": _local(slot.start_time if slot else None),
-        "pay_by": _local(booking.payment_expires_at),
+        "start": local_time(slot.start_time if slot else None),
+        "pay_by": local_time(booking.payment_expires_at),
         "currency": settings.BOOKING_CURRENCY,
         "instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
         **extra,

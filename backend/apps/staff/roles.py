@@ -39,6 +39,9 @@ _FRONT_DESK_PERMISSIONS = frozenset(
         "notifications.view_notification",
         "notifications.view_notificationattachment",
         "notifications.view_reminder",
+        # The business calendar: who works when, and who is away.
+        "schedules.view_workinghours",
+        "schedules.view_closure",
     }
 )
 
@@ -76,6 +79,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "exports.export_bookings",
         "exports.export_payments",
         "exports.export_guest_contact",
+        # change_workinghours also allows running the horizon job at once.
+        "schedules.add_workinghours",
+        "schedules.change_workinghours",
+        "schedules.delete_workinghours",
+        "schedules.add_closure",
+        "schedules.change_closure",
+        "schedules.delete_closure",
     },
 }
 

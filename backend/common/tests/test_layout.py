@@ -21,7 +21,10 @@ ALLOWED_APP_IMPORTS = {
     "availability": {"services", "staff"},
     "ratelimits": set(),
     "bookings": {"availability", "services", "staff", "ratelimits"},
-    "notifications": {"bookings", "availability", "services", "staff"},
+    # The business calendar: writes slots through availability, cancels
+    # bookings through bookings' services; announces, never calls, the rest.
+    "schedules": {"availability", "bookings", "services", "staff"},
+    "notifications": {"bookings", "availability", "schedules", "services", "staff"},
     "payments": {"bookings", "availability", "services", "staff"},
     # Listens to bookings' and payments' events; emails the managers through
     # notifications' public service for staff alerts.
@@ -113,6 +116,17 @@ def test_payments_and_notifications_import_no_webhooks():
     for app in ("payments", "notifications"):
         imported = set().union(*app_imports(app).values())
         assert "webhooks" not in imported and "exports" not in imported
+
+
+def test_no_booking_core_app_imports_schedules():
+    """bookings never imports the calendar; nor does anything it builds on."""
+    for app in ("services", "staff", "availability", "bookings"):
+        assert not any("schedules" in others for others in app_imports(app).values())
+
+
+def test_schedules_imports_no_side_effect_app():
+    imported = set().union(*app_imports("schedules").values())
+    assert "notifications" not in imported and "payments" not in imported
 
 
 def test_availability_imports_nothing_from_bookings():

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "apps.staff",
     "apps.availability",
     "apps.bookings",
+    "apps.schedules",
     "apps.payments",
     "apps.notifications",
     "apps.webhooks",
@@ -207,6 +208,15 @@ if BOOKING_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
         f"BOOKING_PHONE_REGION {BOOKING_PHONE_REGION!r} is not a region code "
         "phonenumbers knows (ISO 3166, e.g. PT, ES, GB)."
     )
+
+# The business calendar: the horizon job makes the slots the working hours
+# call for this many days ahead (at most a year and a day).
+BOOKING_SLOT_HORIZON_DAYS = env_int("BOOKING_SLOT_HORIZON_DAYS", 60, minimum=1)
+if BOOKING_SLOT_HORIZON_DAYS > 366:
+    raise ImproperlyConfigured("BOOKING_SLOT_HORIZON_DAYS must be at most 366.")
+# Where guests book (the guest page's address): emails link to it, to book
+# again or to move a booking ("Manage my booking", reference filled in).
+BOOKING_SITE_URL = env("BOOKING_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Guests: limits that keep one person or script from hoarding slots.
 BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 0, minimum=0)

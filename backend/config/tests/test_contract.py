@@ -140,6 +140,7 @@ def test_operations_anyone_may_call_say_so():
         "staff_retrieve",
         "availability_list",
         "availability_retrieve",
+        "closures_days",
         "health",
     }
     for operation_id, operation in by_id().items():

@@ -168,6 +168,7 @@ PUBLIC_ROOT = {
     "bookings/lookup",
     "bookings/lookup/cancel",
     "bookings/lookup/reschedule",
+    "closures/days",
     "schema",
     "docs",
     "redoc",

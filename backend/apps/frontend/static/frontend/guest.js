@@ -252,6 +252,7 @@
     staffId: "",
     month: null, // {year, month}
     days: new Map(), // iso day -> count, for the shown month
+    closed: new Map(), // iso day -> {allDay, notes}: closures of the shown month
     day: null,
     slots: [],
     slot: null,
@@ -350,6 +351,7 @@
     const params = new URLSearchParams({ service: state.service.id, from: first, to: last });
     if (state.staffId) params.set("staff", state.staffId);
     renderMonth(true);
+    const closedDays = loadClosedDays(first, last, state.staffId);
     const response = await api("GET", "bookings/availability/days/?" + params, {
       onWait: function (text) { message("time-messages", "info", text); },
     }).catch(function (error) { return error; });
@@ -357,10 +359,37 @@
       message("time-messages", "error", errorText(response));
       return;
     }
+    const closed = await closedDays;
     // A newer month may have been asked for while this one loaded.
     if (state.month.year !== year || state.month.month !== month) return;
     state.days = new Map(response.data.days.map(function (day) { return [day.date, day.count]; }));
+    state.closed = closed;
     renderMonth(false);
+  }
+
+  /*
+   * The days a closure touches (the business's; with a staff member chosen,
+   * their absences too), as iso day -> {allDay, notes}. The calendar still
+   * works without them, so a failure only leaves them out.
+   */
+  async function loadClosedDays(first, last, staffId) {
+    const params = new URLSearchParams({ from: first, to: last });
+    if (staffId) params.set("staff", staffId);
+    const response = await api("GET", "closures/days/?" + params).catch(function (error) { return error; });
+    const closed = new Map();
+    if (response instanceof Error || response.status !== 200) return closed;
+    for (const day of response.data.days) {
+      const entry = closed.get(day.date) || { allDay: false, notes: [] };
+      entry.allDay = entry.allDay || day.all_day;
+      if (day.public_note && !entry.notes.includes(day.public_note)) entry.notes.push(day.public_note);
+      closed.set(day.date, entry);
+    }
+    return closed;
+  }
+
+  function closedText(entry) {
+    const words = entry.allDay ? t("day_closed") : t("day_partly_closed");
+    return entry.notes.length ? words + ": " + entry.notes.join("; ") : words;
   }
 
   function renderMonth(loading) { drawMonth("", state, loading); }
@@ -368,7 +397,8 @@
   /*
    * A month calendar into the elements `<prefix>month-title`, `<prefix>month-body`
    * and so on: "" for booking, "re-" for rescheduling. `view` holds month,
-   * days (iso day -> count) and the chosen day.
+   * days (iso day -> count), closed days (iso day -> {allDay, notes}) and the
+   * chosen day.
    */
   function drawMonth(prefix, view, loading) {
     const { year, month } = view.month;
@@ -399,16 +429,20 @@
       const iso = isoDay(year, month, day);
       const count = loading ? 0 : view.days.get(iso) || 0;
       const free = count > 0 && iso >= today;
+      const closure = loading ? null : (view.closed || new Map()).get(iso);
+      const closedAllDay = Boolean(closure && closure.allDay && !free && iso >= today);
       const label = dayFormat.format(utcDate(iso)) + ", "
-        + (free ? (count === 1 ? t("day_free_one") : t("day_free", { n: count })) : t("day_none"));
+        + (closedAllDay ? closedText(closure)
+          : free ? (count === 1 ? t("day_free_one") : t("day_free", { n: count })) : t("day_none"));
       const classes = ["day"];
       if (free) classes.push("day-free");
+      if (closedAllDay) classes.push("day-closed");
       if (iso === today) classes.push("day-today");
       if (iso === view.day) classes.push("day-selected");
       row.append(el("td", {}, [
         el("button", {
           type: "button", className: classes.join(" "), "data-date": iso,
-          disabled: !free, "aria-label": label,
+          disabled: !free, "aria-label": label, title: closedAllDay ? closedText(closure) : null,
           "aria-pressed": free ? String(iso === view.day) : null,
           "aria-current": iso === today ? "date" : null,
         }, [el("span", { text: String(day) })]),
@@ -426,6 +460,17 @@
     show($(prefix + "month-empty"), !loading && !Array.from(view.days.keys()).some(function (day) {
       return day >= today;
     }));
+    drawClosedNotes(prefix, loading ? new Map() : view.closed || new Map(), today);
+  }
+
+  /* The month's closed days in words, under the calendar. */
+  function drawClosedNotes(prefix, closed, today) {
+    const list = $(prefix + "closed-notes");
+    const days = Array.from(closed.keys()).filter(function (iso) { return iso >= today; }).sort();
+    list.replaceChildren(...days.map(function (iso) {
+      return el("li", { "data-date": iso, text: dayFormat.format(utcDate(iso)) + ": " + closedText(closed.get(iso)) });
+    }));
+    show(list, days.length > 0);
   }
 
   function changeMonth(delta) {
@@ -435,6 +480,7 @@
     if (month > 12) { month = 1; year += 1; }
     state.month = { year: year, month: month };
     state.days = new Map();
+    state.closed = new Map();
     message("time-messages", "info", "");
     loadMonth();
   }
@@ -883,6 +929,7 @@
     booking: null,
     month: null, // {year, month}
     days: new Map(),
+    closed: new Map(),
     day: null,
     slots: [],
     slot: null,
@@ -896,6 +943,7 @@
     re.slot = null;
     re.slots = [];
     re.days = new Map();
+    re.closed = new Map();
     const today = todayInZone();
     re.month = { year: Number(today.slice(0, 4)), month: Number(today.slice(5, 7)) };
     $("re-slots").replaceChildren();
@@ -928,6 +976,7 @@
       to: isoDay(year, month, daysInMonth(year, month)),
     });
     drawMonth("re-", re, true);
+    const closedDays = loadClosedDays(params.get("from"), params.get("to"), "");
     const response = await api("GET", "bookings/availability/days/?" + params, {
       onWait: function (text) { reMessage("info", text); },
     }).catch(function (error) { return error; });
@@ -935,8 +984,10 @@
       reMessage("error", errorText(response));
       return;
     }
+    const closed = await closedDays;
     if (!re.booking || re.month.year !== year || re.month.month !== month) return;
     re.days = new Map(response.data.days.map(function (day) { return [day.date, day.count]; }));
+    re.closed = closed;
     drawMonth("re-", re, false);
   }
 
@@ -947,6 +998,7 @@
     if (month > 12) { month = 1; year += 1; }
     re.month = { year: year, month: month };
     re.days = new Map();
+    re.closed = new Map();
     reMessage("info", "");
     loadReMonth();
   }

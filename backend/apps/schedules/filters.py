@@ -1,0 +1,27 @@
+import django_filters
+
+from apps.schedules.models import Closure, WorkingHours
+
+
+class WorkingHoursFilter(django_filters.FilterSet):
+    class Meta:
+        model = WorkingHours
+        fields = ["staff", "weekday"]
+
+
+class ClosureFilter(django_filters.FilterSet):
+    """Closures by kind and staff member; `after`/`before` bound their time."""
+
+    after = django_filters.IsoDateTimeFilter(
+        field_name="ends_at", lookup_expr="gt", label="Ending after this instant"
+    )
+    before = django_filters.IsoDateTimeFilter(
+        field_name="starts_at", lookup_expr="lt", label="Starting before this instant"
+    )
+    business = django_filters.BooleanFilter(
+        field_name="staff", lookup_expr="isnull", label="Whole-business closures only"
+    )
+
+    class Meta:
+        model = Closure
+        fields = ["kind", "staff", "after", "before", "business"]
