@@ -105,6 +105,8 @@ def test_an_error_never_shows_a_stack_trace(client, monkeypatch):
     [
         ("BOOKING_PHONE_REGION", "XX", "is not a region code"),
         ("BOOKING_GUEST_PAGE", "maybe", "must be a boolean"),
+        ("BOOKING_SLOT_HORIZON_DAYS", "367", "must be at most 366"),
+        ("BOOKING_SLOT_HORIZON_DAYS", "0", "must be at least 1"),
     ],
 )
 def test_bad_guest_settings_stop_the_start(name, value, message):

@@ -93,7 +93,9 @@ def slots_fill_horizon(
     *, horizon_days: int | None = None, now: datetime | None = None
 ) -> HorizonResult:
     """Bring every staff member's generated slots in line with their rules."""
-    days = check_horizon_days(horizon_days or settings.BOOKING_SLOT_HORIZON_DAYS)
+    days = check_horizon_days(
+        settings.BOOKING_SLOT_HORIZON_DAYS if horizon_days is None else horizon_days
+    )
     now = now or timezone.now()
     started = time.monotonic()
     result = HorizonResult(horizon_days=days)
