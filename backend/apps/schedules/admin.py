@@ -26,17 +26,19 @@ def as_validation_error(error: DomainError, renamed=None) -> ValidationError:
     return ValidationError({field: error.detail} if field else error.detail)
 
 
-class ClockFormField(forms.CharField):
-    """ "HH:MM" from 00:00 to 24:00, as minutes after midnight."""
+class ClockFormField(forms.Field):
+    """A wall-clock time, "HH:MM" from 00:00 to 24:00, as minutes after midnight."""
+
+    widget = forms.TextInput(attrs={"size": 5, "maxlength": 5})
 
     def __init__(self, **kwargs):
-        super().__init__(max_length=5, help_text='"HH:MM", up to "24:00"', **kwargs)
+        super().__init__(help_text='"HH:MM", up to "24:00"', **kwargs)
 
     def prepare_value(self, value):
         return clock(value) if isinstance(value, int) else value
 
     def to_python(self, value):
-        value = super().to_python(value)
+        value = (value or "").strip()
         if not value:
             return None
         hours, colon, minutes = value.partition(":")
@@ -103,7 +105,9 @@ class WorkingHoursAdmin(admin.ModelAdmin):
     list_select_related = ["staff"]
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        data = {
+            name: form.cleaned_data[name] for name in WorkingHoursAdminForm.Meta.fields
+        }
         try:
             if change:
                 services.working_hours_update(rule=obj, changes=data)
@@ -207,7 +211,9 @@ class ClosureAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data.get(name) for name in form.Meta.fields}
+        data = {
+            name: form.cleaned_data.get(name) for name in ClosureAdminForm.Meta.fields
+        }
         on_conflict = request.POST.get("on_conflict") or None
         if on_conflict not in (None, *services.ON_CONFLICT_CHOICES):
             on_conflict = None

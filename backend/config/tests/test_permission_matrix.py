@@ -21,6 +21,8 @@ from apps.bookings.tests.factories import (
     UserFactory,
     unpaid_booking,
 )
+from apps.schedules.models import Closure, WorkingHours
+from apps.schedules.tests.factories import ClosureFactory, WorkingHoursFactory
 from apps.services.models import Service
 from apps.staff.models import Staff
 from apps.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -69,7 +71,17 @@ def world(service, staff_member, slot):
         "slot": slot,
         "free_slot": other_slot,
         "booking": booking,
+        "rule": WorkingHoursFactory(staff=staff_member),
+        "closure": ClosureFactory(),
     }
+
+
+CLOSURE_BODY = {
+    "starts_at": "2031-01-06T00:00:00Z",
+    "ends_at": "2031-01-07T00:00:00Z",
+    "kind": "holiday",
+    "public_note": "A holiday",
+}
 
 
 @dataclass
@@ -290,7 +302,81 @@ API_CASES = [
         "/api/exports/payments/?from=2030-03-01&to=2030-03-31&format=xlsx",
         MANAGER_UP,
     ),
+    Case("list working hours", "get", "/api/working-hours/", DESK_UP),
+    Case("working-hours rule", "get", "/api/working-hours/{rule}/", DESK_UP),
+    Case(
+        "create working hours",
+        "post",
+        "/api/working-hours/",
+        MANAGER_UP,
+        ok=201,
+        data={
+            "staff": "{staff}",
+            "weekday": 2,
+            "start": "09:00",
+            "end": "13:00",
+            "slot_minutes": 30,
+        },
+        effect=lambda w: WorkingHours.objects.count(),
+    ),
+    Case(
+        "change working hours",
+        "patch",
+        "/api/working-hours/{rule}/",
+        MANAGER_UP,
+        data={"end": "12:00"},
+        effect=lambda w: WorkingHours.objects.get(pk=w["rule"].pk).end_minute,
+    ),
+    Case(
+        "delete working hours",
+        "delete",
+        "/api/working-hours/{rule}/",
+        MANAGER_UP,
+        ok=204,
+        effect=lambda w: WorkingHours.objects.filter(pk=w["rule"].pk).exists(),
+    ),
+    Case(
+        "fill the slot horizon",
+        "post",
+        "/api/working-hours/fill/",
+        MANAGER_UP,
+        data={"horizon_days": 7},
+        effect=lambda w: Availability.objects.count(),
+    ),
+    Case("list closures", "get", "/api/closures/", DESK_UP),
+    Case("closure detail", "get", "/api/closures/{closure}/", DESK_UP),
+    Case(
+        "create closure",
+        "post",
+        "/api/closures/",
+        MANAGER_UP,
+        ok=201,
+        data=CLOSURE_BODY,
+        effect=lambda w: Closure.objects.count(),
+    ),
+    Case(
+        "change closure",
+        "patch",
+        "/api/closures/{closure}/",
+        MANAGER_UP,
+        data={"public_note": "Moved"},
+        effect=lambda w: Closure.objects.get(pk=w["closure"].pk).public_note,
+    ),
+    Case(
+        "delete closure",
+        "delete",
+        "/api/closures/{closure}/",
+        MANAGER_UP,
+        ok=204,
+        effect=lambda w: Closure.objects.filter(pk=w["closure"].pk).exists(),
+    ),
     # Public endpoints stay public.
+    Case(
+        "closed days (public)",
+        "get",
+        "/api/closures/days/?from=2031-01-01&to=2031-01-31",
+        EVERYONE,
+    ),
     Case("services (public)", "get", "/api/services/", EVERYONE),
     Case("slots (public)", "get", "/api/availability/", EVERYONE),
     Case("bookable slots (public)", "get", "/api/bookings/availability/", EVERYONE),
@@ -427,6 +513,56 @@ ADMIN_CASES = [
         "get",
         "/admin/availability/availability/generate/",
         MANAGER_UP,
+    ),
+    Case("working hours list", "get", "/admin/schedules/workinghours/", DESK_UP),
+    Case(
+        "working hours add form",
+        "get",
+        "/admin/schedules/workinghours/add/",
+        MANAGER_UP,
+    ),
+    Case(
+        "save working hours",
+        "post",
+        "/admin/schedules/workinghours/add/",
+        MANAGER_UP,
+        ok=302,
+        data={
+            "staff": "{staff}",
+            "weekday": "3",
+            "start_minute": "14:00",
+            "end_minute": "18:00",
+            "slot_minutes": "60",
+            "buffer_minutes": "0",
+        },
+        effect=lambda w: WorkingHours.objects.count(),
+    ),
+    Case("closure list", "get", "/admin/schedules/closure/", DESK_UP),
+    Case("closure add form", "get", "/admin/schedules/closure/add/", MANAGER_UP),
+    Case(
+        "save closure",
+        "post",
+        "/admin/schedules/closure/add/",
+        MANAGER_UP,
+        ok=302,
+        data={
+            "starts_at_0": "2031-01-06",
+            "starts_at_1": "00:00",
+            "ends_at_0": "2031-01-07",
+            "ends_at_1": "00:00",
+            "kind": "holiday",
+            "public_note": "A holiday",
+        },
+        effect=lambda w: Closure.objects.count(),
+    ),
+    Case(
+        "delete closure",
+        "post",
+        "/admin/schedules/closure/{closure}/delete/",
+        MANAGER_UP,
+        ok=302,
+        data={"post": "yes"},
+        effect=lambda w: Closure.objects.filter(pk=w["closure"].pk).exists(),
     ),
     Case(
         "webhook endpoint list",

@@ -20,8 +20,11 @@ from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import services
 from apps.bookings.models import Booking
 from apps.bookings.tests.factories import unpaid_booking
+from apps.schedules import services as calendar_services
+from apps.schedules.models import Closure
 from apps.services.tests.factories import ServiceFactory
 from apps.staff.tests.factories import StaffFactory
+from common.dates import local_day_bounds
 
 # The browser is Debian's Chromium from the `browser` fixture (backend/conftest.py).
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -560,3 +563,49 @@ def test_reschedule_after_the_notice_period_says_to_call(
     assert page.locator("#reschedule").is_hidden()
     booking.refresh_from_db()
     assert booking.availability_id == old_slot.pk
+
+
+# --- a closed day ----------------------------------------------------------------
+
+
+def show_month_of(page, day):
+    """Browse months until `day` is in the calendar."""
+    selector = f"#month-body button[data-date='{day.isoformat()}']"
+    for _ in range(3):
+        page.wait_for_selector("#calendar[aria-busy='false']")
+        if page.locator(selector).count():
+            return page.locator(selector)
+        page.click("#next-month")
+    raise AssertionError(f"{day} never shown")
+
+
+@pytest.mark.parametrize(
+    ("locale", "width", "closed_word"),
+    [("en-GB", 1280, "closed"), ("pt-PT", 390, "fechado")],
+)
+def test_a_holiday_is_shown_closed_with_its_note(
+    live_server, new_page, salon, locale, width, closed_word
+):
+    holiday = salon["day"]
+    start, end = local_day_bounds(holiday)
+    # The holiday closes the day that had free slots.
+    calendar_services.closure_create(
+        starts_at=start,
+        ends_at=end,
+        kind=Closure.Kind.HOLIDAY,
+        public_note="Town festival",
+    )
+    page = new_page(width=width, height=900, locale=locale)
+    page.goto(f"{live_server.url}/")
+    page.locator(".service-option label", has_text="Classic manicure").click()
+
+    day = show_month_of(page, holiday)
+
+    assert day.is_disabled()
+    assert "day-closed" in day.get_attribute("class")
+    assert f"{closed_word}: Town festival" in day.get_attribute("aria-label")
+    notes = page.locator("#closed-notes")
+    assert notes.is_visible()
+    assert f"{closed_word}: Town festival" in notes.inner_text()
+    # The day after, not closed, is not listed.
+    assert (holiday + timedelta(days=1)).isoformat() not in (notes.inner_html())
