@@ -100,7 +100,7 @@ def write_report(results, path):
         lines.append(
             f"| 2a. statements per create | without a key: "
             f"{create['without key']['statements']}, with an Idempotency-Key: "
-            f"{create['with key']['statements']} | <= 11, <= 13 | {verdict(create)} |"
+            f"{create['with key']['statements']} | <= 12, <= 14 | {verdict(create)} |"
         )
     if "throughput" in results:
         shares = ", ".join(
