@@ -52,7 +52,9 @@ def booking_data(event: BookingEvent, *, include_contact: bool) -> dict:
         "source": event.source,
         "created_at": _time(booking.created_at),
         "start_time": _time(slot.start_time if slot else None),
-        "end_time": _time(slot.end_time if slot else None),
+        # The end of the last slot it takes (a service longer than a slot
+        # takes several).
+        "end_time": _time(booking.ends_at or (slot.end_time if slot else None)),
         "payment_expires_at": _time(booking.payment_expires_at),
         "amount_due": _money(booking.amount_due),
         "currency": settings.BOOKING_CURRENCY,
