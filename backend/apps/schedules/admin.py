@@ -187,7 +187,8 @@ class ClosureAdmin(admin.ModelAdmin):
             starts_at=data["starts_at"],
             ends_at=data["ends_at"],
             staff=data.get("staff"),
-            closure=obj,
+            # As stored: the form has already written the new times into obj.
+            closure=Closure.objects.filter(pk=obj.pk).first() if obj else None,
         )
         if not conflicts:
             return None

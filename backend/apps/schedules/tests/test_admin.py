@@ -72,6 +72,28 @@ def test_a_closure_over_bookings_shows_them_first_and_then_does_the_choice(booke
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CANCELLED
 
 
+def test_widening_a_closure_in_the_admin_shows_the_bookings_it_adds(booked):
+    booking, start = booked
+    closure = services.closure_create(
+        starts_at=start - timedelta(hours=3),
+        ends_at=start - timedelta(hours=1),
+        kind=Closure.Kind.CLOSED,
+    ).closure
+    client = logged_in("manager")
+    change = f"/admin/schedules/closure/{closure.pk}/change/"
+    data = form_data(start - timedelta(hours=3), start + timedelta(hours=2))
+
+    page = client.post(change, data)
+
+    assert page.status_code == 200
+    assert booking.reference in page.content.decode()
+    assert Closure.objects.get().ends_at == start - timedelta(hours=1)
+    done = client.post(change, {**data, "on_conflict": "keep"})
+    assert done.status_code == 302
+    assert Closure.objects.get().ends_at == start + timedelta(hours=2)
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.AWAITING_PAYMENT
+
+
 def test_a_closure_without_bookings_saves_at_once_and_bad_times_are_form_errors(
     booked,
 ):
