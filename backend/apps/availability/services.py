@@ -12,6 +12,7 @@ this module knows nothing of working hours or closures either, and announces
 the slots staff write by hand (`slots_written`) to whoever must know.
 """
 
+from bisect import bisect_left
 from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 
@@ -252,7 +253,7 @@ def availabilities_sync_generated(
         ]
         deleted = _delete_free(stale)
         deleted_ids = set(deleted)
-        taken = sorted(
+        taken = _Intervals(
             (start, end) for pk, start, end, _, _ in existing if pk not in deleted_ids
         )
         new = [
@@ -264,11 +265,25 @@ def availabilities_sync_generated(
             )
             for start, end in sorted(wanted_set)
             if (create_until is None or start < create_until)
-            and not _overlaps_any(start, end, taken)
+            and not taken.overlaps(start, end)
             and not _overlaps_any(start, end, blocked)
         ]
         Availability.objects.bulk_create(new, batch_size=1000)
     return len(new), len(deleted)
+
+
+class _Intervals:
+    """One staff member's slots, which never overlap: sorted by start, their
+    ends are sorted too, so one bisection finds the only one that could
+    overlap a new interval (a horizon run checks thousands)."""
+
+    def __init__(self, intervals):
+        self.intervals = sorted(intervals)
+        self.starts = [start for start, _ in self.intervals]
+
+    def overlaps(self, start, end) -> bool:
+        before = bisect_left(self.starts, end)
+        return before > 0 and self.intervals[before - 1][1] > start
 
 
 def _overlaps_any(start, end, intervals) -> bool:
