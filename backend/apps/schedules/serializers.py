@@ -47,6 +47,11 @@ class WorkingHoursSerializer(serializers.ModelSerializer):
     domain layer under the staff member's lock (400 with the field)."""
 
     staff_name = serializers.CharField(source="staff.name", read_only=True)
+    # Declared, so the schema's bounds do not follow the database's integer
+    # ranges (a small integer on PostgreSQL, any integer on SQLite).
+    weekday = serializers.IntegerField(
+        min_value=0, max_value=6, help_text="Monday = 0 ... Sunday = 6."
+    )
     start = ClockField(
         source="start_minute",
         help_text='Start, "HH:MM" in the business timezone (e.g. "09:00").',
@@ -93,7 +98,6 @@ class WorkingHoursSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        extra_kwargs = {"weekday": {"help_text": "Monday = 0 ... Sunday = 6."}}
 
 
 class FillHorizonSerializer(serializers.Serializer):

@@ -104,6 +104,10 @@ def test_reschedule_and_create_race_for_one_slot(catalogue):
                     "customer_phone": f"+351 92{next(_phones):07d}",
                 },
                 format="json",
+                # A client of its own each round: the creates that win would
+                # otherwise fill one client's unpaid limit, and a later
+                # round's create would be refused for that, not the race.
+                REMOTE_ADDR=f"10.27.{round_number}.1",
             )
             return "ok" if response.status_code == 201 else response.json()["code"]
 
