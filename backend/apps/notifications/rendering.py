@@ -15,6 +15,8 @@ from apps.bookings.models import Booking
 from apps.notifications import calendars
 
 ICS_FILENAME = "booking.ics"
+# The template engine without HTML autoescaping (settings.TEMPLATES).
+TEXT_TEMPLATES = "text"
 
 # A link in any dress: a scheme, "www.", or a word with a domain-like dot.
 _LINK = re.compile(
@@ -57,8 +59,12 @@ def render_email(kind: str, booking: Booking, **extra) -> tuple[str, str]:
         "instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
         **extra,
     }
-    subject = render_to_string(f"notifications/email/{kind}_subject.txt", context)
-    body_text = render_to_string(f"notifications/email/{kind}.txt", context)
+    subject = render_to_string(
+        f"notifications/email/{kind}_subject.txt", context, using=TEXT_TEMPLATES
+    )
+    body_text = render_to_string(
+        f"notifications/email/{kind}.txt", context, using=TEXT_TEMPLATES
+    )
     return " ".join(subject.split()), body_text
 
 

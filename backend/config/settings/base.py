@@ -82,6 +82,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain-text emails: nothing is HTML, so nothing is HTML-escaped
+        # (`Sant'Ana`, not `Sant&#x27;Ana`). What a guest typed reaches them
+        # only through greeting_name, which keeps letters and name punctuation.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 
@@ -142,9 +151,15 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "common.http.client_ip"
+# One client as every other limit counts it: an IPv4 address, or a whole
+# IPv6 /64 (whose addresses one customer rotates through at will).
+AXES_CLIENT_IP_CALLABLE = "common.http.client_login_address"
 AXES_LOCKOUT_CALLABLE = "common.lockout.lockout_response"
 AXES_VERBOSE = False
+
+# After signing in at /api-auth/login/ without a `next`, staff land on the
+# Desk (Django's default, /accounts/profile/, is no page here).
+LOGIN_REDIRECT_URL = "admin:bookings_booking_desk"
 
 AUTH_PASSWORD_VALIDATORS = [
     {
