@@ -1,6 +1,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.mail.message import sanitize_address
 from django.db import models
 from django.utils import timezone
 
@@ -10,15 +11,31 @@ REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to 
 REFERENCE_LENGTH = 8
 
 
-def email_key(email: str) -> str:
-    """One mailbox however it is written: lowercased, without a `+tag`.
+def envelope_address(email: str) -> str:
+    """The address the SMTP envelope will carry for `email`, as Django sends it.
 
-    `Hoarder+3@Example.com` and `hoarder@example.com` reach the same person,
-    so the per-contact limit counts them as one.
+    Django unquotes a quoted local part (`"v\\ictim"@example.com` is sent to
+    `victim@example.com`) and IDNA-encodes the domain; an address it cannot
+    send to is returned stripped, as written.
     """
-    local, at, domain = email.strip().lower().rpartition("@")
+    try:
+        return sanitize_address(email.strip(), settings.DEFAULT_CHARSET)
+    except (ValueError, IndexError):
+        return email.strip()
+
+
+def email_key(email: str) -> str:
+    """One mailbox however it is written: the envelope address, lowercased,
+    without a `+tag`.
+
+    `Hoarder+3@Example.com`, `"hoarder"@example.com` and `hoarder@example.com`
+    reach the same person, so the per-contact limit and the per-mailbox email
+    cap count them as one.
+    """
+    address = envelope_address(email).lower()
+    local, at, domain = address.rpartition("@")
     if not at:
-        return email.strip().lower()
+        return address
     return f"{local.split('+', 1)[0]}@{domain}"
 
 

@@ -42,6 +42,38 @@ class PhoneField(serializers.CharField):
         return phone_international(str(value))
 
 
+# RFC 5322's dot-atom: the local parts mail servers agree on. A quoted local
+# part (`"victim"@…`) is refused: the envelope unquotes it, so it would only
+# be another spelling of a mailbox.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = re.compile(rf"^{_ATEXT}(\.{_ATEXT})*$")
+
+
+class GuestEmailField(serializers.EmailField):
+    """An address the business's emails may go to: a plain local part and a
+    public-looking domain (a dot, no IP literal, no `localhost`), so the relay
+    is never handed a quoted, local or bare-IP recipient."""
+
+    default_error_messages = {
+        "plain": "Enter a plain email address, e.g. name@example.com.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        local, _, domain = value.rpartition("@")
+        if (
+            not _DOT_ATOM.match(local)
+            or domain.startswith("[")
+            or "." not in domain.strip(".")
+        ):
+            self.fail("plain")
+        return value
+
+
 class BookingCreateSerializer(serializers.Serializer):
     """What a guest sends to book. Status, payment and audit fields are not
     accepted: unknown keys are ignored, never honoured."""
@@ -56,7 +88,7 @@ class BookingCreateSerializer(serializers.Serializer):
         help_text="Optional; must be the staff member of the slot.",
     )
     customer_name = serializers.CharField(max_length=120)
-    customer_email = serializers.EmailField(max_length=254)
+    customer_email = GuestEmailField()
     customer_phone = PhoneField()
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
@@ -65,7 +97,7 @@ class BookingUpdateSerializer(serializers.Serializer):
     """Staff edits: contact fields, notes, and optionally a status change."""
 
     customer_name = serializers.CharField(max_length=120)
-    customer_email = serializers.EmailField(max_length=254)
+    customer_email = GuestEmailField()
     customer_phone = PhoneField()
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     status = serializers.ChoiceField(

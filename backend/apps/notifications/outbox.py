@@ -62,6 +62,7 @@ def build(
             booking=booking,
             recipient=recipient,
             guest_triggered=guest_triggered,
+            # The mailbox the envelope reaches, however the address is written.
             recipient_key=email_key(recipient) if guest_triggered else "",
             subject=subject,
             body_text=body_text,
