@@ -11,5 +11,6 @@ export DJANGO_EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend
 # production each guest has their own address.
 export BOOKING_CREATE_THROTTLE_RATE=100000000/min
 export BOOKING_MAX_UNPAID_PER_CLIENT=100000000
+export BOOKING_MAX_UNPAID_PER_SERVICE_DAY=100000000
 export BOOKING_LOG_LEVEL=WARNING
 export GUNICORN_BIND="127.0.0.1:${PORT}"

@@ -58,6 +58,13 @@ class Availability(models.Model):
                 condition=models.Q(is_booked=False, is_closed=False),
                 name="availability_open_start_idx",
             ),
+            # The unpaid holds of a service-day (booking creation's cap) are
+            # found from the day's booked slots.
+            models.Index(
+                fields=["start_time"],
+                condition=models.Q(is_booked=True),
+                name="availability_booked_start_idx",
+            ),
         ]
 
     def __str__(self):

@@ -111,6 +111,14 @@ TOO_MANY_HOLDS_FOR_CLIENT = (
     "Too many bookings made from your connection are awaiting payment. "
     "Please pay for or cancel one of them first."
 )
+TOO_MANY_HOLDS_FOR_NETWORK = (
+    "Too many bookings made from your network are awaiting payment. "
+    "Please pay for or cancel one of them first, or try again later."
+)
+TOO_MANY_HOLDS_FOR_DAY = (
+    "Too many bookings for this service on this day are awaiting payment. "
+    "Please try again in a few minutes, or contact us to book."
+)
 
 
 class CancellationNoticePassed(DomainError):

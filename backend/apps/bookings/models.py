@@ -92,6 +92,10 @@ class Booking(models.Model):
     # client's address (common.http.client_key), never the address itself.
     # Empty for bookings staff made.
     client_key = models.CharField(max_length=64, blank=True, editable=False)
+    # The wider networks of an IPv6 client, keyed the same way: its /56 and
+    # its /48 (common.http.client_keys). Empty for IPv4 clients and staff.
+    client_site_key = models.CharField(max_length=64, blank=True, editable=False)
+    client_network_key = models.CharField(max_length=64, blank=True, editable=False)
     notes = models.TextField(blank=True)
     # The price when booked: what the guest was told to pay, whatever the
     # service costs later.
@@ -157,6 +161,16 @@ class Booking(models.Model):
                 fields=["client_key"],
                 condition=models.Q(status="awaiting_payment"),
                 name="booking_unpaid_client_idx",
+            ),
+            models.Index(
+                fields=["client_site_key"],
+                condition=models.Q(status="awaiting_payment"),
+                name="booking_unpaid_site_idx",
+            ),
+            models.Index(
+                fields=["client_network_key"],
+                condition=models.Q(status="awaiting_payment"),
+                name="booking_unpaid_network_idx",
             ),
         ]
 

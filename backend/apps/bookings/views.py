@@ -36,7 +36,7 @@ from apps.bookings.serializers import (
 from apps.bookings.throttles import BookingCreateThrottle, BookingLookupThrottle
 from common.api import ErrorSerializer, UncountedPagination
 from common.exceptions import DomainError
-from common.http import client_key
+from common.http import ClientKeys, client_keys
 from common.permissions import PUBLIC, action_permissions, has_staff_permission
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -237,6 +237,8 @@ class BookingViewSet(
         serializer.is_valid(raise_exception=True)
         source = _source_for(request)
         fields = serializer.validated_data
+        guest = source == BookingEvent.Source.GUEST
+        client = client_keys(request) if guest else ClientKeys(client="")
         booking = services.booking_create(
             service_id=fields.pop("service"),
             availability_id=fields.pop("availability"),
@@ -244,9 +246,9 @@ class BookingViewSet(
             **fields,
             actor=request.user,
             source=source,
-            client_key=client_key(request)
-            if source == BookingEvent.Source.GUEST
-            else "",
+            client_key=client.client,
+            client_site_key=client.site,
+            client_network_key=client.network,
         )
         # booking_create returns the booking with its service, staff and slot
         # loaded, so it renders without reading it back.

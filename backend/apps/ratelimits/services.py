@@ -51,15 +51,29 @@ def ratelimit_window(*, now: float, period: int) -> Window:
     return Window(start=start, end=start + period)
 
 
+@dataclass(frozen=True)
+class Limit:
+    """One counter of a request: its key, and how many hits per period."""
+
+    key: str
+    limit: int
+    period: int
+
+
 def ratelimit_hit(*, key: str, limit: int, period: int, now: float) -> Hit:
     """Count one request for `key`; allowed while the window holds <= `limit`."""
-    window = ratelimit_window(now=now, period=period)
-    retry_after = max(1, math.ceil(window.end - now))
+    return ratelimit_hit_all(limits=[Limit(key, limit, period)], now=now)
+
+
+def ratelimit_hit_all(*, limits: list[Limit], now: float) -> Hit:
+    """Count one request on every counter of `limits` (one statement, or one
+    Redis round trip); allowed while each is within its limit."""
+    windows = [ratelimit_window(now=now, period=limit.period) for limit in limits]
     try:
         if settings.REDIS_URL:
-            allowed = _redis_hit(key=key, window=window, limit=limit)
+            over = _redis_hit(limits=limits, windows=windows)
         else:
-            allowed = _database_hit(key=key, window=window, limit=limit)
+            over = _database_hit(limits=limits, windows=windows)
     except _store_errors() as error:
         # Inside a transaction the failed statement has already spoilt it on
         # PostgreSQL; only the caller can roll back, so let it see the error.
@@ -70,8 +84,20 @@ def ratelimit_hit(*, key: str, limit: int, period: int, now: float) -> Hit:
             type(error).__name__,
             error,
         )
-        allowed = True
-    return Hit(allowed=allowed, retry_after=retry_after)
+        over = set()
+    refused = [
+        window
+        for limit, window in zip(limits, windows, strict=True)
+        if limit.key in over
+    ]
+    # Retry when every full window has ended (or, allowed, when this one ends).
+    ends = [window.end for window in refused or windows]
+    retry_after = (
+        max(1, math.ceil(max(ends) - now))
+        if refused
+        else max(1, math.ceil(min(ends) - now))
+    )
+    return Hit(allowed=not refused, retry_after=retry_after)
 
 
 def ratelimit_counters_purge(*, now: float) -> int:
@@ -80,31 +106,46 @@ def ratelimit_counters_purge(*, now: float) -> int:
     return deleted
 
 
-def _database_hit(*, key: str, window: Window, limit: int) -> bool:
+def _database_hit(*, limits: list[Limit], windows: list[Window]) -> set[str]:
     # One statement, in autocommit when the request has no transaction open:
     # no BEGIN/COMMIT. The row lock of the conflict makes concurrent hits
-    # count exactly. Once the window is full the WHERE stops writing, so a
-    # flood costs no new row versions; RETURNING then yields no row.
+    # count exactly. Once a window is full the WHERE stops writing, so a
+    # flood costs no new row versions; RETURNING then leaves its key out.
+    # Rows are written in the callers' fixed order (client, then network),
+    # so two statements never wait for each other's rows in a cycle.
     table = connection.ops.quote_name(Counter._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s, 1)"] * len(limits))
+    cases = " ".join(["WHEN %s THEN %s"] * len(limits))
     sql = (
-        f"INSERT INTO {table} (key, window_start, window_end, hits) "
-        "VALUES (%s, %s, %s, 1) "
+        f"INSERT INTO {table} (key, window_start, window_end, hits) VALUES {rows} "
         f"ON CONFLICT (key, window_start) DO UPDATE SET hits = {table}.hits + 1 "
-        f"WHERE {table}.hits < %s RETURNING hits"
+        f"WHERE {table}.hits < CASE {table}.key {cases} END RETURNING key"
     )
+    params = [
+        value
+        for limit, window in zip(limits, windows, strict=True)
+        for value in (limit.key, window.start, window.end)
+    ]
+    params += [value for limit in limits for value in (limit.key, limit.limit)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [key, window.start, window.end, limit])
-        return cursor.fetchone() is not None
+        cursor.execute(sql, params)
+        counted = {row[0] for row in cursor.fetchall()}
+    return {limit.key for limit in limits} - counted
 
 
-def _redis_hit(*, key: str, window: Window, limit: int) -> bool:
-    redis_key = f"{settings.RATELIMIT_REDIS_PREFIX}{key}:{window.start}"
-    # MULTI/EXEC sent in one round trip: the key never lives without its expiry.
+def _redis_hit(*, limits: list[Limit], windows: list[Window]) -> set[str]:
+    # MULTI/EXEC sent in one round trip: no key ever lives without its expiry.
     pipe = _redis_client(settings.REDIS_URL).pipeline(transaction=True)
-    pipe.incr(redis_key)
-    pipe.expireat(redis_key, window.end + REDIS_CLOCK_SLACK_SECONDS)
-    hits, _ = pipe.execute()
-    return hits <= limit
+    for limit, window in zip(limits, windows, strict=True):
+        redis_key = f"{settings.RATELIMIT_REDIS_PREFIX}{limit.key}:{window.start}"
+        pipe.incr(redis_key)
+        pipe.expireat(redis_key, window.end + REDIS_CLOCK_SLACK_SECONDS)
+    hits = pipe.execute()[::2]
+    return {
+        limit.key
+        for limit, count in zip(limits, hits, strict=True)
+        if count > limit.limit
+    }
 
 
 @functools.cache

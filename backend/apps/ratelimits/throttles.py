@@ -5,8 +5,8 @@ import time
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from apps.ratelimits.services import ratelimit_hit
-from common.http import client_key
+from apps.ratelimits.services import Limit, ratelimit_hit_all
+from common.http import client_keys
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -21,8 +21,10 @@ class FixedWindowThrottle(BaseThrottle):
     """Counts requests per client (common.http) and scope; staff exempt.
 
     The rate is DEFAULT_THROTTLE_RATES[scope], read per request so settings
-    overrides take effect. The key holds the keyed hash of the client's
-    address, never the address itself.
+    overrides take effect. An IPv6 client is also counted with its whole /48
+    at the rate `<scope>_network`, in the same statement: rotating through
+    the /64s of one network does not multiply the budget. The keys hold
+    keyed hashes of the addresses, never the addresses themselves.
     """
 
     scope: str
@@ -31,16 +33,22 @@ class FixedWindowThrottle(BaseThrottle):
     def allow_request(self, request, view):
         if request.user and request.user.is_staff:
             return True
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-        if rate is None:
+        rates = api_settings.DEFAULT_THROTTLE_RATES
+        keys = client_keys(request)
+        counted = [(f"{self.scope}:{keys.client}", rates.get(self.scope))]
+        if keys.network:
+            network_scope = f"{self.scope}_network"
+            counted.append(
+                (f"{network_scope}:{keys.network}", rates.get(network_scope))
+            )
+        limits = [
+            Limit(key=key, limit=parse_rate(rate)[0], period=parse_rate(rate)[1])
+            for key, rate in counted
+            if rate is not None
+        ]
+        if not limits:
             return True
-        limit, period = parse_rate(rate)
-        hit = ratelimit_hit(
-            key=f"{self.scope}:{client_key(request)}",
-            limit=limit,
-            period=period,
-            now=self.timer(),
-        )
+        hit = ratelimit_hit_all(limits=limits, now=self.timer())
         self.retry_after = hit.retry_after
         return hit.allowed
 

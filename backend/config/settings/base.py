@@ -237,6 +237,19 @@ BOOKING_SITE_URL = env("BOOKING_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 0, minimum=0)
 BOOKING_MAX_UNPAID_PER_CONTACT = env_int("BOOKING_MAX_UNPAID_PER_CONTACT", 2, minimum=1)
 BOOKING_MAX_UNPAID_PER_CLIENT = env_int("BOOKING_MAX_UNPAID_PER_CLIENT", 3, minimum=1)
+# Wider buckets for IPv6, where one customer holds many /64s: its /56 (a home
+# or small site) and its /48 (a tunnel broker's free allocation). IPv4 has
+# none: one address is one client (see common.http).
+BOOKING_MAX_UNPAID_PER_SITE = env_int("BOOKING_MAX_UNPAID_PER_SITE", 6, minimum=1)
+BOOKING_MAX_UNPAID_PER_NETWORK = env_int(
+    "BOOKING_MAX_UNPAID_PER_NETWORK", 10, minimum=1
+)
+# Guest bookings awaiting payment for one service on one day (business
+# timezone), from any number of clients: no rotation of addresses holds a
+# whole day. Staff bookings are not counted and not refused.
+BOOKING_MAX_UNPAID_PER_SERVICE_DAY = env_int(
+    "BOOKING_MAX_UNPAID_PER_SERVICE_DAY", 8, minimum=1
+)
 # Emails a guest's actions cause (booked, cancelled, moved, unpaid) reaching
 # one mailbox per hour; anyone can type someone else's address.
 BOOKING_MAX_GUEST_EMAILS_PER_HOUR = env_int(
@@ -380,6 +393,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "booking_create": env("BOOKING_CREATE_THROTTLE_RATE", "10/min"),
         "booking_lookup": env("BOOKING_LOOKUP_THROTTLE_RATE", "20/min"),
+        # The same endpoints per IPv6 /48, whatever /64 of it asks.
+        "booking_create_network": env("BOOKING_CREATE_NETWORK_THROTTLE_RATE", "30/min"),
+        "booking_lookup_network": env("BOOKING_LOOKUP_NETWORK_THROTTLE_RATE", "60/min"),
     },
     # Behind a reverse proxy set DJANGO_NUM_PROXIES=1, so the client's IP is
     # read from X-Forwarded-For; at 0 a client cannot forge it.

@@ -21,6 +21,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "booking_create": "100000/min",
         "booking_lookup": "100000/min",
+        "booking_create_network": "100000/min",
+        "booking_lookup_network": "100000/min",
     },
 }
 # Tests render pages without running collectstatic first.

@@ -3,10 +3,11 @@ statements (a booking of several slots costs what a booking of one does)."""
 
 import logging
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError
-from django.db.models import Count, Q
+from django.db.models import F, Func, IntegerField, Q, Subquery, Value
 from django.utils import timezone
 
 from apps.availability.models import Availability
@@ -18,6 +19,7 @@ from apps.bookings.services.holds import check_run_open, slot_run, take_slots
 from apps.bookings.services.locking import lock_slot_offering
 from apps.services.models import Service
 from apps.staff.models import Staff
+from common.dates import local_day_bounds
 from common.db import ClashingInsert, run_write_transaction
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,8 @@ def booking_create(
     actor=None,
     source: str = Source.GUEST,
     client_key: str = "",
+    client_site_key: str = "",
+    client_network_key: str = "",
     now: datetime | None = None,
 ) -> Booking:
     """Book a slot for a service: the slot rows are locked and every rule re-checked.
@@ -50,8 +54,10 @@ def booking_create(
     (all locked in the one statement that locks the first, all marked booked
     together). The ids are checked here, once, under the lock: an unknown
     service, slot or staff member is a field error (400). `client_key` names
-    the client a guest booked from (common.http.client_key); the unpaid-booking
-    limits count per client. Returns the booking in `awaiting_payment`, with its
+    the client a guest booked from (common.http.client_key), `client_site_key`
+    and `client_network_key` its IPv6 /56 and /48 (common.http.client_keys);
+    the unpaid-booking limits count per client, per network and per
+    service-day. Returns the booking in `awaiting_payment`, with its
     payment deadline and its service, staff member and slot loaded.
 
     Every domain error is raised before the first write (see
@@ -69,6 +75,8 @@ def booking_create(
             actor=actor,
             source=source,
             client_key=client_key,
+            client_site_key=client_site_key,
+            client_network_key=client_network_key,
             now=now,
         )
     )
@@ -86,6 +94,8 @@ def _booking_create(
     actor,
     source,
     client_key,
+    client_site_key,
+    client_network_key,
     now,
 ) -> Booking:
     guest = source == Source.GUEST
@@ -93,6 +103,7 @@ def _booking_create(
         availability_id=availability_id,
         service_id=service_id,
         client_lock=f"booking-client:{client_key}" if guest else None,
+        network_locks=_network_locks(client_site_key, client_network_key),
     )
     # The clock is read after the lock, so audit times follow the order in
     # which writes were applied.
@@ -115,6 +126,9 @@ def _booking_create(
             client_key=client_key,
             email_key=customer_email_key,
             phone_digits=customer_phone_digits,
+            networks=UnpaidNetworks(client_site_key, client_network_key),
+            slot=slot,
+            service=service,
         )
 
     # Writes from here on; no domain error below this line.
@@ -131,6 +145,8 @@ def _booking_create(
             customer_phone_digits=customer_phone_digits,
             customer_email_key=customer_email_key,
             client_key=client_key,
+            client_site_key=client_site_key,
+            client_network_key=client_network_key,
             amount_due=service.price,
             status=Status.AWAITING_PAYMENT,
             created_at=now,
@@ -185,7 +201,15 @@ def check_slots_bookable(
     return run
 
 
-def _check_unpaid_limits(*, client_key: str, email_key: str, phone_digits: str):
+def _check_unpaid_limits(
+    *,
+    client_key: str,
+    email_key: str,
+    phone_digits: str,
+    networks: "UnpaidNetworks",
+    slot: Availability,
+    service: Service,
+):
     """Limit the unpaid bookings (held slots) of one client, and of one contact.
 
     A client (one address, see common.http) holds at most
@@ -193,24 +217,93 @@ def _check_unpaid_limits(*, client_key: str, email_key: str, phone_digits: str):
     within a client, one email or phone at most BOOKING_MAX_UNPAID_PER_CONTACT.
     Holds are counted per client only, so nobody elsewhere can use up a guest's
     limit by booking with the guest's phone or email, and a refusal says
-    nothing about anyone else's bookings.
+    nothing about anyone else's bookings. An IPv6 client's /56 and /48 hold
+    at most BOOKING_MAX_UNPAID_PER_SITE and _PER_NETWORK, and all guests
+    together at most BOOKING_MAX_UNPAID_PER_SERVICE_DAY for one service on
+    one day: rotating through addresses never holds a whole day.
 
-    On PostgreSQL the caller holds a transaction-scoped advisory lock on the
-    client (`lock_slot_offering` takes it), which makes the counts and the
-    insert atomic, so parallel requests of one client cannot slip past the
-    limits together. SQLite's IMMEDIATE transactions already serialise them.
+    One statement counts them all. On PostgreSQL the caller holds
+    transaction-scoped advisory locks on the client, its networks and the
+    service-day (`lock_slot_offering` takes them), which makes the counts and
+    the insert atomic, so parallel requests cannot slip past the limits
+    together. SQLite's IMMEDIATE transactions already serialise them.
     """
-    counts = unpaid_bookings_of_client(client_key=client_key).aggregate(
-        held=Count("pk"),
-        held_by_contact=Count(
-            "pk",
-            filter=same_contact(email_key=email_key, phone_digits=phone_digits),
-        ),
+    counts = _unpaid_counts(
+        client_key=client_key,
+        contact=same_contact(email_key=email_key, phone_digits=phone_digits),
+        networks=networks,
+        slot=slot,
+        service=service,
     )
     if client_key and counts["held"] >= settings.BOOKING_MAX_UNPAID_PER_CLIENT:
         raise exceptions.TooManyUnpaidBookings(exceptions.TOO_MANY_HOLDS_FOR_CLIENT)
     if counts["held_by_contact"] >= settings.BOOKING_MAX_UNPAID_PER_CONTACT:
         raise exceptions.TooManyUnpaidBookings()
+    if (
+        counts["held_by_site"] >= settings.BOOKING_MAX_UNPAID_PER_SITE
+        or counts["held_by_network"] >= settings.BOOKING_MAX_UNPAID_PER_NETWORK
+    ):
+        raise exceptions.TooManyUnpaidBookings(exceptions.TOO_MANY_HOLDS_FOR_NETWORK)
+    if counts["held_on_day"] >= settings.BOOKING_MAX_UNPAID_PER_SERVICE_DAY:
+        raise exceptions.TooManyUnpaidBookings(exceptions.TOO_MANY_HOLDS_FOR_DAY)
+
+
+class UnpaidNetworks(NamedTuple):
+    """An IPv6 client's /56 and /48 keys; empty for IPv4 (no wider bucket)."""
+
+    site_key: str
+    network_key: str
+
+
+def _network_locks(site_key: str, network_key: str) -> tuple[str, ...]:
+    return tuple(
+        f"booking-{label}:{key}"
+        for label, key in (("site", site_key), ("network", network_key))
+        if key
+    )
+
+
+def _count(bookings) -> Subquery:
+    """A scalar subquery counting `bookings` (no GROUP BY: one row, maybe 0)."""
+    return Subquery(
+        bookings.order_by().values(n=Func(F("pk"), function="COUNT")),
+        output_field=IntegerField(),
+    )
+
+
+def _unpaid_counts(*, client_key, contact, networks, slot, service) -> dict:
+    """Every count the limits need, in one statement (one subquery each, each
+    served by its partial index), read beside the already locked slot row."""
+    unpaid = Booking.objects.filter(status=Status.AWAITING_PAYMENT)
+    of_client = unpaid.filter(client_key=client_key)
+    day_start, day_end = local_day_bounds(timezone.localdate(slot.start_time))
+    none = Value(0, output_field=IntegerField())
+    return (
+        Availability.objects.filter(pk=slot.pk)
+        .values(
+            held=_count(of_client),
+            held_by_contact=_count(of_client.filter(contact)),
+            held_by_site=_count(unpaid.filter(client_site_key=networks.site_key))
+            if networks.site_key
+            else none,
+            held_by_network=_count(
+                unpaid.filter(client_network_key=networks.network_key)
+            )
+            if networks.network_key
+            else none,
+            # Guests' holds only (staff bookings have no client key), found
+            # through the day's booked slots.
+            held_on_day=_count(
+                unpaid.filter(
+                    service_id=service.pk,
+                    availability__is_booked=True,
+                    availability__start_time__gte=day_start,
+                    availability__start_time__lt=day_end,
+                ).exclude(client_key="")
+            ),
+        )
+        .get()
+    )
 
 
 def same_contact(*, email_key: str, phone_digits: str) -> Q:

@@ -157,3 +157,68 @@ def test_parallel_requests_of_one_client_never_exceed_the_limit(guest_payload, s
     )
     assert sorted(r.status_code for r in responses) == [201] * 3 + [409] * 7
     assert Booking.objects.filter(status=Status.AWAITING_PAYMENT).count() == 3
+
+
+def _book_behind_proxy(address, payload, slot, index):
+    return APIClient().post(
+        "/api/bookings/",
+        {
+            **payload,
+            "availability": slot.pk,
+            "customer_email": f"net{index}@example.com",
+            "customer_phone": f"+351 96{index:07d}",
+        },
+        format="json",
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR=address,
+    )
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.django_db(transaction=True)
+@override_settings(BOOKING_MAX_UNPAID_PER_SITE=4)
+def test_parallel_requests_of_one_network_never_exceed_its_limit(
+    guest_payload, slots, settings
+):
+    """Ten /64s of one /56 at once: the site's advisory lock keeps the count exact."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    responses = in_threads(
+        10,
+        lambda i: _book_behind_proxy(
+            f"2001:db8:42:7{i}::1", guest_payload, slots[i], i
+        ),
+    )
+    assert sorted(r.status_code for r in responses) == [201] * 4 + [409] * 6
+    assert Booking.objects.filter(status=Status.AWAITING_PAYMENT).count() == 4
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.django_db(transaction=True)
+@override_settings(BOOKING_MAX_UNPAID_PER_SERVICE_DAY=3)
+def test_parallel_requests_for_one_day_never_exceed_its_cap(
+    guest_payload, service, staff_member
+):
+    """Ten clients race for one service-day's slots: exactly the cap is held."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    day = timezone.localtime(timezone.now() + timedelta(days=4)).replace(
+        hour=8, minute=0, second=0, microsecond=0
+    )
+    day_slots = [
+        AvailabilityFactory(
+            staff=staff_member,
+            start_time=day + timedelta(hours=hour),
+            end_time=day + timedelta(hours=hour + 1),
+        )
+        for hour in range(10)
+    ]
+    responses = in_threads(
+        10,
+        lambda i: _book_behind_proxy(
+            f"198.51.100.{i + 1}", guest_payload, day_slots[i], i
+        ),
+    )
+    assert sorted(r.status_code for r in responses) == [201] * 3 + [409] * 7
+    assert Booking.objects.filter(status=Status.AWAITING_PAYMENT).count() == 3
