@@ -333,3 +333,57 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class GuestProofWindow(models.Model):
+    """Failed guest proofs (reference + email or phone) of one reference in one
+    hour, whatever address they came from.
+
+    Past BOOKING_MAX_FAILED_PROOFS_PER_HOUR the reference answers only through
+    an emailed link (`BookingAccessLink`); `link_wanted` says that someone
+    gave the right proof meanwhile, so the link job emails the booking's own
+    address. Rows exist for unknown references too: every attempt costs the
+    same, so timing tells a guesser nothing.
+    """
+
+    reference = models.CharField(max_length=20)
+    window_start = models.BigIntegerField()  # Unix seconds, aligned to the hour
+    failures = models.PositiveIntegerField(default=0)
+    link_wanted = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference", "window_start"], name="guest_proof_window_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["reference"],
+                condition=models.Q(link_wanted=True),
+                name="guest_proof_link_wanted_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference}: {self.failures} failed proofs"
+
+
+class BookingAccessLink(models.Model):
+    """A single-use, short-lived proof emailed to the booking's own address.
+
+    Only a SHA-256 of the token is stored. Each use spends it and hands out a
+    fresh one (valid until the same moment), so the guest can go on to cancel
+    or move the booking while a leaked or replayed link opens nothing.
+    """
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="access_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"link to {self.booking_id} until {self.expires_at:%Y-%m-%d %H:%M}"

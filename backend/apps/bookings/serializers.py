@@ -216,14 +216,23 @@ class BookingDetailSerializer(BookingSerializer):
 
 
 class GuestLookupSerializer(serializers.Serializer):
-    """Proof that a guest may see a booking: its reference and their contact."""
+    """Proof that a guest may see a booking: its reference and their contact,
+    or the token of a link emailed to the booking's address."""
 
     reference = serializers.CharField(max_length=20)
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    access_token = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Instead of email or phone: the `access` token of a link we "
+        "emailed (after too many wrong proofs of this reference). Single use: "
+        "each answer carries the next one in `access_token`.",
+    )
 
     def validate(self, attrs):
-        if not attrs.get("email") and not attrs.get("phone"):
+        if not any(attrs.get(field) for field in ("email", "phone", "access_token")):
             raise serializers.ValidationError(
                 {"email": ["Give the email or the phone number used to book."]}
             )
@@ -253,6 +262,14 @@ class GuestRescheduleSerializer(GuestLookupSerializer):
 class GuestBookingSerializer(BookingSerializer):
     """What a guest sees of their own booking."""
 
+    access_token = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="When the booking was opened with an emailed link's token: "
+        "the token for the next request (each is single use); otherwise null.",
+    )
+
     service = serializers.PrimaryKeyRelatedField(
         read_only=True,
         help_text="The booked service's id: list slots to move the booking to "
@@ -274,5 +291,6 @@ class GuestBookingSerializer(BookingSerializer):
             "payment_expires_at",
             "payment_instructions",
             "cancel_reason",
+            "access_token",
         ]
         read_only_fields = fields

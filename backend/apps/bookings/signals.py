@@ -19,3 +19,9 @@ booking_events_recorded = Signal()
 # An app with something for the front desk's day (the closures and absences of
 # the business calendar) adds it here, and the desk imports none of them.
 desk_panels = Signal()
+
+# Sent, in the transaction that stores it, when a guest is given a link to
+# manage a booking whose reference was locked by failed proofs
+# (apps.bookings.guest_access): `booking`, `token` (the secret itself, never
+# stored) and `expires_at`. The receiver emails it to the booking's address.
+booking_access_link_issued = Signal()

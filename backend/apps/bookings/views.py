@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db import transaction
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -18,7 +19,7 @@ from apps.availability.serializers import (
     BookableSlotSerializer,
 )
 from apps.availability.views import bookable_slot_page
-from apps.bookings import idempotency, selectors, services
+from apps.bookings import guest_access, idempotency, selectors, services
 from apps.bookings.filters import BookingFilter
 from apps.bookings.models import Booking, BookingEvent
 from apps.bookings.serializers import (
@@ -340,14 +341,35 @@ class BookingViewSet(
     def _guest_booking(self, proof_serializer_class):
         proof = proof_serializer_class(data=self.request.data)
         proof.is_valid(raise_exception=True)
-        booking = selectors.booking_for_guest(
+        booking = guest_access.booking_for_proof(
             reference=proof.validated_data["reference"],
             email=proof.validated_data.get("email", ""),
             phone=proof.validated_data.get("phone", ""),
+            access_token=proof.validated_data.get("access_token", ""),
         )
         if booking is None:
             raise NotFound(NO_BOOKING_MATCHES)
         return booking, proof.validated_data
+
+    def _spend_link(self, booking, proof) -> str | None:
+        """Spend the emailed link's token (if that was the proof); the next one.
+
+        Called in the transaction of the guest's action, so a refused action
+        leaves the token as it was.
+        """
+        if not proof.get("access_token"):
+            return None
+        next_token = guest_access.access_link_spend(
+            booking=booking, access_token=proof["access_token"]
+        )
+        if next_token is None:
+            raise NotFound(NO_BOOKING_MATCHES)
+        return next_token
+
+    def _render_for_guest(self, booking, access_token):
+        booking = self.get_queryset().get(pk=booking.pk)
+        booking.access_token = access_token
+        return Response(GuestBookingSerializer(booking).data)
 
     @extend_schema(
         request=GuestLookupSerializer,
@@ -355,12 +377,17 @@ class BookingViewSet(
         responses=GuestBookingSerializer,
         description="Guests: look up one booking by its reference and the email "
         "or phone it was made with. A wrong contact gets the same 404 as an "
-        "unknown reference. Throttled per client IP.",
+        "unknown reference. Throttled per client IP and IPv6 /48. After "
+        "BOOKING_MAX_FAILED_PROOFS_PER_HOUR wrong proofs of one reference "
+        "(from anywhere) it answers only to `access_token`, from a link "
+        "emailed to the booking's address when its right proof is given.",
     )
     @action(detail=False, methods=["post"])
     def lookup(self, request):
-        booking, _ = self._guest_booking(GuestLookupSerializer)
-        return Response(GuestBookingSerializer(booking).data)
+        booking, proof = self._guest_booking(GuestLookupSerializer)
+        with transaction.atomic():
+            next_token = self._spend_link(booking, proof)
+        return self._render_for_guest(booking, next_token)
 
     @extend_schema(
         request=GuestCancelSerializer,
@@ -374,12 +401,14 @@ class BookingViewSet(
     @action(detail=False, methods=["post"], url_path="lookup/cancel")
     def lookup_cancel(self, request):
         booking, proof = self._guest_booking(GuestCancelSerializer)
-        booking = services.booking_cancel(
-            booking=booking,
-            source=BookingEvent.Source.GUEST,
-            reason=proof.get("reason") or "Cancelled by the guest.",
-        )
-        return self._render(booking, GuestBookingSerializer)
+        with transaction.atomic():
+            next_token = self._spend_link(booking, proof)
+            booking = services.booking_cancel(
+                booking=booking,
+                source=BookingEvent.Source.GUEST,
+                reason=proof.get("reason") or "Cancelled by the guest.",
+            )
+        return self._render_for_guest(booking, next_token)
 
     @extend_schema(
         request=GuestRescheduleSerializer,
@@ -394,12 +423,14 @@ class BookingViewSet(
     @action(detail=False, methods=["post"], url_path="lookup/reschedule")
     def lookup_reschedule(self, request):
         booking, proof = self._guest_booking(GuestRescheduleSerializer)
-        booking = services.booking_reschedule(
-            booking=booking,
-            availability=proof["availability"],
-            source=BookingEvent.Source.GUEST,
-        )
-        return self._render(booking, GuestBookingSerializer)
+        with transaction.atomic():
+            next_token = self._spend_link(booking, proof)
+            booking = services.booking_reschedule(
+                booking=booking,
+                availability=proof["availability"],
+                source=BookingEvent.Source.GUEST,
+            )
+        return self._render_for_guest(booking, next_token)
 
     @extend_schema(
         parameters=[BookableSlotQuerySerializer],

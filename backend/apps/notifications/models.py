@@ -24,6 +24,7 @@ class Notification(models.Model):
         STAFF_ALERT = "staff_alert", "Alert to staff"
         # A closure kept a confirmed booking inside it: please move it.
         RESCHEDULE_OFFER = "reschedule_offer", "Please choose another time"
+        ACCESS_LINK = "access_link", "Link to manage a booking"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

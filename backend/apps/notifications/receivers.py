@@ -10,9 +10,10 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.dispatch import receiver
+from django.utils import timezone
 
 from apps.bookings.models import Booking, BookingEvent
-from apps.bookings.signals import booking_events_recorded
+from apps.bookings.signals import booking_access_link_issued, booking_events_recorded
 from apps.notifications import calendars, outbox
 from apps.notifications.models import Notification
 from apps.notifications.reminders import arm_appointment_reminder
@@ -175,6 +176,31 @@ def queue_reschedule_offers(sender, *, closure, offers, now, **kwargs):
                 ],
             )
             for booking, times in offers
+        ]
+    )
+
+
+@receiver(booking_access_link_issued, dispatch_uid="notifications.access_link")
+def queue_access_link(sender, *, booking, token, expires_at, **kwargs):
+    """The link to a booking whose reference was guessed at, to its own address.
+
+    Counted in the mailbox's hourly cap: only someone who gave the right
+    proof (the guest) causes one.
+    """
+    link = (
+        f"{settings.BOOKING_SITE_URL}/booking/"
+        f"#reference={booking.reference}&access={token}"
+    )
+    outbox.queue(
+        [
+            outbox.build_to_guest(
+                Kind.ACCESS_LINK,
+                booking,
+                now=timezone.now(),
+                guest_triggered=True,
+                link=link,
+                link_expires=local_time(expires_at),
+            )
         ]
     )
 

@@ -259,6 +259,13 @@ BOOKING_GUEST_CANCEL_NOTICE_HOURS = env_int(
     "BOOKING_GUEST_CANCEL_NOTICE_HOURS", 24, minimum=0
 )
 BOOKING_IDEMPOTENCY_KEY_HOURS = 24
+# Wrong proofs (reference + email or phone) one booking reference takes per
+# hour, from anywhere; past it the reference opens only through a
+# single-use link emailed to the booking's address, valid this many minutes.
+BOOKING_MAX_FAILED_PROOFS_PER_HOUR = env_int(
+    "BOOKING_MAX_FAILED_PROOFS_PER_HOUR", 10, minimum=1
+)
+BOOKING_ACCESS_LINK_MINUTES = env_int("BOOKING_ACCESS_LINK_MINUTES", 30, minimum=5)
 
 # Email: guests hear about their booking; the business about new ones.
 BOOKING_NOTIFY_EMAIL = env("BOOKING_NOTIFY_EMAIL", "")

@@ -861,7 +861,31 @@
     focusHeading($("manage-result"));
   }
 
+  // A link we emailed (#reference=…&access=…) opens the booking with its
+  // single-use token; each answer carries the next token.
+  async function openEmailedLink() {
+    const params = new URLSearchParams(window.location.hash.slice(1));
+    const reference = params.get("reference");
+    const token = params.get("access");
+    if (!reference || !token) return false;
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+    $("lookup-reference").value = reference;
+    proof = { reference: reference, access_token: token };
+    const response = await api("POST", "bookings/lookup/", { body: proof })
+      .catch(function (error) { return error; });
+    if (response instanceof NetworkError || response.status !== 200) {
+      message("lookup-messages", "error", errorText(response));
+      return true;
+    }
+    renderManaged(response.data);
+    focusHeading($("manage-result"));
+    return true;
+  }
+
   function renderManaged(booking) {
+    if (booking.access_token && proof) {
+      proof = { reference: proof.reference, access_token: booking.access_token };
+    }
     stopCountdown();
     closeReschedule();
     message("manage-messages", "info", "");
@@ -1163,6 +1187,7 @@
     } else {
       const reference = new URLSearchParams(window.location.search).get("reference");
       if (reference) $("lookup-reference").value = reference;
+      openEmailedLink();
     }
   }
 
