@@ -102,9 +102,9 @@ def audience_schemas(*, staff, public, name: str, list_description: str) -> dict
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
-    """DRF's TokenAuthentication, with its `Token` prefix stated."""
+    """Staff API tokens (django-rest-knox), with the `Token` prefix stated."""
 
-    target_class = "rest_framework.authentication.TokenAuthentication"
+    target_class = "knox.auth.TokenAuthentication"
     name = "tokenAuth"
     priority = 1
 
@@ -114,8 +114,10 @@ class TokenScheme(OpenApiAuthenticationExtension):
             "in": "header",
             "name": "Authorization",
             "description": "The header value is `Token <key>`: the prefix is "
-            "`Token` (not `Bearer`), a space, then the key from "
-            "`python manage.py drf_create_token <username>`.",
+            "`Token` (not `Bearer`), a space, then the key that "
+            "`python manage.py createstaffuser <username> --role <role> --token` "
+            "printed once. Keys expire (STAFF_API_TOKEN_DAYS) and can be "
+            "revoked (`revokestafftokens`).",
         }
 
 

@@ -29,7 +29,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
-    "rest_framework.authtoken",
+    # Staff API tokens, stored only as SHA-512 digests, with an expiry.
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -385,7 +386,7 @@ REST_FRAMEWORK = {
     # Token first: an anonymous request then gets 401 with a WWW-Authenticate
     # header rather than session auth's bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["common.permissions.ActionPermissions"],
@@ -411,6 +412,16 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+# Staff API tokens (django-rest-knox): the database keeps a SHA-512 digest
+# and the first 15 characters, never the token; each expires after
+# STAFF_API_TOKEN_DAYS. `createstaffuser --token` issues one and prints it
+# once; `revokestafftokens` (or deleting it in the admin) ends it at once.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env_int("STAFF_API_TOKEN_DAYS", 90, minimum=1)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 
 SPECTACULAR_SETTINGS = {

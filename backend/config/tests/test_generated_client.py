@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from apps.bookings.models import Booking
 from apps.bookings.tests.factories import StaffUserFactory, unpaid_booking
@@ -139,7 +139,7 @@ def test_guest_flow_and_staff_verify_payment_through_the_generated_client(
     # Staff: verify the payment of another booking with a token.
     unpaid = unpaid_booking(service, slot)
     desk = StaffUserFactory(role="desk")
-    key = Token.objects.create(user=desk).key
+    _, key = AuthToken.objects.create(user=desk)
     bearer = AuthenticatedClient(base_url=live_server.url, token=key)
     refused = bookings_verify_payment.sync_detailed(id=unpaid.pk, client=bearer)
     assert refused.status_code == 401

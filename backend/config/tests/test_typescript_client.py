@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from apps.availability.models import Availability
 from apps.bookings.models import Booking
@@ -183,7 +183,7 @@ def test_the_compiled_flow_runs_against_a_live_server(
     compiled, live_server, service, slot
 ):
     desk = StaffUserFactory(role="desk")
-    token = Token.objects.create(user=desk).key
+    _, token = AuthToken.objects.create(user=desk)
     ran = subprocess.run(
         [NODE, str(compiled.work / "dist" / "guest-flow.js")],
         env={

@@ -12,7 +12,7 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -54,8 +54,8 @@ def fuzz_world(transactional_db):
         customer_phone="912345678",
         now=timezone.now() - timedelta(minutes=1),
     )
-    token, _ = Token.objects.get_or_create(user=StaffUserFactory())
-    return {"Authorization": f"Token {token.key}"}
+    _, key = AuthToken.objects.create(user=StaffUserFactory())
+    return {"Authorization": f"Token {key}"}
 
 
 # Loaded at import: serving the schema needs no database. (Schemathesis's

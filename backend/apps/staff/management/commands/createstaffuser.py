@@ -13,7 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from apps.staff.roles import ROLES, role_group
 
@@ -22,8 +22,8 @@ class Command(BaseCommand):
     help = (
         "Create or update a staff user (is_staff) in exactly one role group "
         f"({', '.join(ROLES)}). Prints a new random password once, unless "
-        "--password-stdin gives one; --token prints an API token. Idempotent: "
-        "rerunning updates the user's role and email."
+        "--password-stdin gives one; --token issues a new API token and prints "
+        "it once. Idempotent: rerunning updates the user's role and email."
     )
 
     def add_arguments(self, parser):
@@ -36,7 +36,9 @@ class Command(BaseCommand):
             help="Read the password from standard input instead of generating one.",
         )
         parser.add_argument(
-            "--token", action="store_true", help="Print the user's API token."
+            "--token",
+            action="store_true",
+            help="Issue a new API token and print it once (only a digest is kept).",
         )
 
     def handle(self, *args, username, role, email, password_stdin, token, **options):
@@ -65,7 +67,9 @@ class Command(BaseCommand):
             # Exactly one role: other role groups are removed, other groups kept.
             user.groups.remove(*user.groups.filter(name__in=ROLES.values()))
             user.groups.add(role_group(role))
-            api_token = Token.objects.get_or_create(user=user)[0] if token else None
+            # A new token each time: only its digest is stored, so an old one
+            # cannot be shown again (revokestafftokens ends the old ones).
+            api_token = AuthToken.objects.create(user=user) if token else None
         verb = "Created" if created else "Updated"
         self.stdout.write(f"{verb} staff user '{username}' with role {ROLES[role]}.")
         if password is not None and not password_stdin:
@@ -74,4 +78,8 @@ class Command(BaseCommand):
                 "in clear anywhere)"
             )
         if api_token is not None:
-            self.stdout.write(f"API token: {api_token.key}")
+            instance, key = api_token
+            expires = f"; it expires {instance.expiry:%Y-%m-%d %H:%M %Z}"
+            self.stdout.write(
+                f"API token: {key} (shown only this once; stored hashed{expires})"
+            )
