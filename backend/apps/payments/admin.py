@@ -1,5 +1,4 @@
-import base64
-import binascii
+import hashlib
 
 from django import forms
 from django.conf import settings
@@ -11,7 +10,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from apps.payments import selectors, services
+from apps.payments import background, selectors, services
+from apps.payments.exceptions import StatementUnreadable
 from apps.payments.models import BankStatementImport, BankTransaction
 from apps.payments.sepa import refunds_export_sepa
 from apps.payments.statements import CSV_PRESETS, FORMATS
@@ -29,24 +29,41 @@ class StatementUploadForm(forms.Form):
         required=False,
     )
     csv_map = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    # The previewed file, carried to the Apply step so it is the same bytes.
-    content = forms.CharField(required=False, widget=forms.HiddenInput)
-    file_name = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The previewed file stays on the server (apps.payments.background); the
+    # Apply step names it by its hash, so it applies the same bytes without
+    # posting them again (which a large file could not).
+    file_sha256 = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 @admin.register(BankStatementImport)
 class BankStatementImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Applied imports, and the "Import bank statement" page."""
 
-    list_display = ["created_at", "file_name", "file_format", "imported_by", "summary"]
+    list_display = [
+        "created_at",
+        "file_name",
+        "file_format",
+        "imported_by",
+        "status",
+        "progress",
+        "summary",
+    ]
     readonly_fields = [
         "file_name",
         "file_format",
         "file_sha256",
         "imported_by",
+        "status",
+        "credits_total",
+        "credits_done",
+        "error",
         "summary",
         "created_at",
     ]
+
+    @admin.display(description="Credits applied")
+    def progress(self, obj):
+        return f"{obj.credits_done} / {obj.credits_total}"
 
     def get_urls(self):
         return [
@@ -79,7 +96,7 @@ class BankStatementImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                content, file_name = self._content(data)
+                content, file_name = self._content(data, request.user)
                 csv_dialect = None
                 if data["format"] in ("", "csv"):
                     csv_dialect = selectors.csv_dialect_for(
@@ -97,46 +114,62 @@ class BankStatementImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             except DomainError as error:
                 form.add_error(None, error.detail)
             else:
+                sha256 = hashlib.sha256(content).hexdigest()
                 if apply:
-                    self.message_user(
-                        request,
-                        "Imported: "
-                        + ", ".join(f"{k} {v}" for k, v in result.summary.items()),
-                        messages.SUCCESS,
-                    )
-                    return redirect(
-                        reverse("admin:payments_banktransaction_changelist")
-                        + f"?statement_import__id__exact={result.statement_import.pk}"
-                    )
+                    background.statement_file_forget(sha256=sha256, user=request.user)
+                    return self._applied(request, result)
+                background.statement_file_keep(
+                    content=content,
+                    sha256=sha256,
+                    file_name=file_name,
+                    user=request.user,
+                )
                 context["result"] = result
+                context["file_name"] = file_name
                 context["form"] = StatementUploadForm(
                     initial={
                         **{
                             key: data[key]
                             for key in ("format", "csv_preset", "csv_map")
                         },
-                        "content": base64.b64encode(content).decode(),
-                        "file_name": file_name,
+                        "file_sha256": sha256,
                     }
                 )
         return TemplateResponse(
             request, "admin/payments/bankstatementimport/import.html", context
         )
 
+    def _applied(self, request, result):
+        if result.queued:
+            self.message_user(
+                request,
+                f"Queued: {result.statement_import.credits_total} credits are "
+                "being applied in the background; this list shows the progress.",
+                messages.SUCCESS,
+            )
+            return redirect("admin:payments_bankstatementimport_changelist")
+        self.message_user(
+            request,
+            "Imported: " + ", ".join(f"{k} {v}" for k, v in result.summary.items()),
+            messages.SUCCESS,
+        )
+        return redirect(
+            reverse("admin:payments_banktransaction_changelist")
+            + f"?statement_import__id__exact={result.statement_import.pk}"
+        )
+
     @staticmethod
-    def _content(data) -> tuple[bytes, str]:
+    def _content(data, user) -> tuple[bytes, str]:
         upload = data["file"]
         if upload:
             return upload.read(settings.BANK_STATEMENT_MAX_BYTES + 1), upload.name
-        if data["content"]:
-            try:
-                return base64.b64decode(data["content"], validate=True), data[
-                    "file_name"
-                ] or "upload"
-            except binascii.Error:
-                pass
-        from apps.payments.exceptions import StatementUnreadable
-
+        if data["file_sha256"]:
+            kept = background.statement_file_read(sha256=data["file_sha256"], user=user)
+            if kept is not None:
+                return kept
+            raise StatementUnreadable(
+                "The previewed file is no longer kept; choose it again."
+            )
         raise StatementUnreadable("Choose a statement file.")
 
 

@@ -2,14 +2,43 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# What an import's summary counts: every outcome, duplicates and debits.
+SUMMARY_KEYS = (
+    "matched",
+    "already_paid",
+    "late",
+    "underpaid",
+    "wrong_currency",
+    "ambiguous",
+    "unmatched",
+    "duplicates",
+    "debits_ignored",
+)
+
+
+def empty_summary() -> dict[str, int]:
+    return dict.fromkeys(SUMMARY_KEYS, 0)
+
 
 class BankStatementImport(models.Model):
-    """One applied upload of a bank statement file, and what it did."""
+    """One applied upload of a bank statement file, and what it did.
+
+    A large file (over BANK_STATEMENT_BACKGROUND_CREDITS credits) is read and
+    checked in the request, then applied by the job `apply_bank_statements`:
+    `status` and `credits_done` of `credits_total` show how far it got, and
+    `summary` always holds every count.
+    """
 
     class Format(models.TextChoices):
         CAMT053 = "camt053", "CAMT.053"
         MT940 = "mt940", "MT940"
         CSV = "csv", "CSV"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Applying"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
 
     file_name = models.CharField(max_length=255)
     file_format = models.CharField(max_length=10, choices=Format.choices)
@@ -22,7 +51,17 @@ class BankStatementImport(models.Model):
         related_name="bank_statement_imports",
     )
     # Counts by outcome, plus `debits_ignored` and `duplicates`.
-    summary = models.JSONField(default=dict)
+    summary = models.JSONField(default=empty_summary)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DONE, db_index=True
+    )
+    credits_total = models.PositiveIntegerField(default=0)
+    credits_done = models.PositiveIntegerField(default=0)
+    # The checked credits a queued import still has to apply (cleared when
+    # done: they name payers); and when its worker last reported progress.
+    pending_credits = models.JSONField(null=True, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -133,3 +172,30 @@ class BankTransaction(models.Model):
         if self.outcome in (self.Outcome.LATE, self.Outcome.UNDERPAID):
             return self.amount
         return 0
+
+
+class StatementFile(models.Model):
+    """A statement previewed in the admin, kept until it is applied.
+
+    The Apply step names it by its SHA-256 instead of posting the file again
+    (which a large statement could not: the request body limit). Only its
+    uploader may apply it; unapplied files are purged after a day.
+    """
+
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uploaded_by", "sha256"], name="statement_file_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.sha256[:12]})"

@@ -92,15 +92,17 @@ class PreviewTransactionSerializer(serializers.Serializer):
 
 
 class ImportSummarySerializer(serializers.Serializer):
-    matched = serializers.IntegerField()
-    already_paid = serializers.IntegerField()
-    late = serializers.IntegerField()
-    underpaid = serializers.IntegerField()
-    wrong_currency = serializers.IntegerField()
-    ambiguous = serializers.IntegerField()
-    unmatched = serializers.IntegerField()
-    duplicates = serializers.IntegerField()
-    debits_ignored = serializers.IntegerField()
+    """Counts by outcome; a count an old import row lacks reads as 0."""
+
+    matched = serializers.IntegerField(default=0)
+    already_paid = serializers.IntegerField(default=0)
+    late = serializers.IntegerField(default=0)
+    underpaid = serializers.IntegerField(default=0)
+    wrong_currency = serializers.IntegerField(default=0)
+    ambiguous = serializers.IntegerField(default=0)
+    unmatched = serializers.IntegerField(default=0)
+    duplicates = serializers.IntegerField(default=0)
+    debits_ignored = serializers.IntegerField(default=0)
 
 
 class ImportResultSerializer(serializers.Serializer):
@@ -126,6 +128,10 @@ class BankStatementImportSerializer(serializers.ModelSerializer):
             "file_sha256",
             "imported_by",
             "summary",
+            "status",
+            "credits_total",
+            "credits_done",
+            "error",
             "created_at",
         ]
         read_only_fields = fields

@@ -1,12 +1,14 @@
 """Bank reconciliation: every write of the payments app.
 
-An import parses the whole file first (a malformed file applies nothing),
-then applies each credit in its own transaction: insert the transaction row
-(its unique `dedup_key` makes a re-import a no-op, even a concurrent one),
-lock the booking its reference names (slot, then booking, like every other
-writer), decide the outcome under that lock, and verify the payment through
-`booking_verify_payment` when it is due. The expiry job skips locked rows, so
-a booking ends confirmed or cancelled-with-a-late-payment, never both.
+An import parses and checks the whole file first (a malformed file applies
+nothing), then applies each credit in its own transaction, here or, for a
+large file, in the job `apply_bank_statements` (background.py): insert the
+transaction row (its unique `dedup_key` makes a re-import a no-op, even a
+concurrent one), lock the booking its reference names (slot, then booking,
+like every other writer), decide the outcome under that lock, and verify the
+payment through `booking_verify_payment` when it is due. The expiry job
+skips locked rows, so a booking ends confirmed or cancelled-with-a-late-payment,
+never both.
 """
 
 import hashlib
@@ -23,9 +25,10 @@ from django.utils import timezone
 from apps.bookings import services as booking_services
 from apps.bookings.models import Booking, BookingEvent
 from apps.payments import exceptions, matching
-from apps.payments.models import BankStatementImport, BankTransaction
+from apps.payments.models import SUMMARY_KEYS, BankStatementImport, BankTransaction
 from apps.payments.signals import bank_transaction_unmatched
 from apps.payments.statements import CsvDialect, StatementLine, parse_statement
+from apps.payments.statements.lines import credit_to_json
 from common.db import run_write_transaction, write_transaction
 from common.exceptions import DomainError
 
@@ -55,11 +58,16 @@ class ImportResult:
     counts: Counter = field(default_factory=Counter)
     results: list[TransactionResult] = field(default_factory=list)
     statement_import: BankStatementImport | None = None
+    # Queued for the job `apply_bank_statements`: nothing applied yet.
+    queued: bool = False
 
     @property
     def summary(self) -> dict[str, int]:
-        keys = [*Outcome.values, "duplicates", "debits_ignored"]
-        return {key: self.counts.get(key, 0) for key in keys}
+        return {key: self.counts.get(key, 0) for key in SUMMARY_KEYS}
+
+    def count(self, item: TransactionResult) -> None:
+        self.counts["duplicates" if item.outcome == "duplicate" else item.outcome] += 1
+        self.results.append(item)
 
 
 def bank_statement_import(
@@ -70,9 +78,18 @@ def bank_statement_import(
     csv_dialect: CsvDialect | None = None,
     actor=None,
     dry_run: bool = False,
+    background: bool | None = None,
     now: datetime | None = None,
 ) -> ImportResult:
-    """Read a statement and reconcile its credits; `dry_run` writes nothing."""
+    """Read a statement and reconcile its credits; `dry_run` writes nothing.
+
+    The whole file is read and every line checked first: a malformed one is
+    StatementUnreadable (400) and nothing is written. More credits than
+    BANK_STATEMENT_BACKGROUND_CREDITS (or `background=True`) are queued for
+    the job `apply_bank_statements` (`result.queued`); fewer are applied
+    here. Either way each credit commits on its own and the import row
+    always carries every count of its summary, and its status.
+    """
     if len(content) > settings.BANK_STATEMENT_MAX_BYTES:
         raise exceptions.StatementTooLarge(
             f"The file has {len(content)} bytes; the limit is "
@@ -81,35 +98,86 @@ def bank_statement_import(
     parsed = parse_statement(content, file_format=file_format, csv_dialect=csv_dialect)
     result = ImportResult(file_format=parsed.file_format, dry_run=dry_run)
     result.counts["debits_ignored"] = len(parsed.debits)
-    if not dry_run:
-        result.statement_import = BankStatementImport.objects.create(
-            file_name=file_name[:255],
-            file_format=parsed.file_format,
-            file_sha256=hashlib.sha256(content).hexdigest(),
-            imported_by=actor if actor is not None and actor.is_authenticated else None,
-            created_at=now or timezone.now(),
-        )
-    for line in parsed.credits:
-        if dry_run:
-            item = _preview_credit(line)
-        else:
-            item = _apply_credit(
-                line, statement_import=result.statement_import, actor=actor, now=now
-            )
-        result.counts[
-            "duplicates" if item.outcome == "duplicate" else item.outcome
-        ] += 1
-        result.results.append(item)
-    if result.statement_import is not None:
-        result.statement_import.summary = result.summary
-        result.statement_import.save(update_fields=["summary"])
+    credits = parsed.credits
+    if dry_run:
+        for line in credits:
+            result.count(_preview_credit(line))
+        return result
+    if background is None:
+        background = len(credits) > settings.BANK_STATEMENT_BACKGROUND_CREDITS
+    Status = BankStatementImport.Status
+    result.queued = background
+    result.statement_import = BankStatementImport.objects.create(
+        file_name=file_name[:255],
+        file_format=parsed.file_format,
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        imported_by=actor if actor is not None and actor.is_authenticated else None,
+        created_at=now or timezone.now(),
+        status=Status.QUEUED if background else Status.RUNNING,
+        credits_total=len(credits),
+        summary=result.summary,
+        pending_credits=[credit_to_json(line) for line in credits]
+        if background
+        else None,
+    )
+    if not background:
+        apply_credits(result, credits, actor=actor, now=now)
     logger.info(
         "bank statement %s%s: %s",
         file_name,
-        " (dry run)" if dry_run else "",
+        " (queued)" if background else "",
         ", ".join(f"{key}={value}" for key, value in result.summary.items() if value),
     )
     return result
+
+
+# How often a long import writes its progress (and proves it is alive).
+PROGRESS_EVERY = 50
+
+
+def apply_credits(result: ImportResult, credits, *, actor, now) -> None:
+    """Apply credits one by one to `result.statement_import`, recording progress.
+
+    Each credit is its own transaction, and the import row is saved with
+    every count every PROGRESS_EVERY credits and at the end; if anything
+    fails it is saved as `failed` with the counts so far before the error
+    goes on, so no import row is ever left without a summary.
+    """
+    statement_import = result.statement_import
+    Status = BankStatementImport.Status
+    try:
+        for done, line in enumerate(credits, start=1):
+            result.count(
+                _apply_credit(
+                    line, statement_import=statement_import, actor=actor, now=now
+                )
+            )
+            if done % PROGRESS_EVERY == 0:
+                _save_progress(statement_import, result, done)
+    except BaseException as error:
+        statement_import.status = Status.FAILED
+        statement_import.error = f"{type(error).__name__}: {error}"[:2000]
+        _save_progress(statement_import, result, len(result.results))
+        raise
+    statement_import.status = Status.DONE
+    statement_import.pending_credits = None
+    _save_progress(statement_import, result, len(credits))
+
+
+def _save_progress(statement_import, result: ImportResult, done: int) -> None:
+    statement_import.summary = result.summary
+    statement_import.credits_done = done
+    statement_import.heartbeat_at = timezone.now()
+    statement_import.save(
+        update_fields=[
+            "summary",
+            "credits_done",
+            "heartbeat_at",
+            "status",
+            "error",
+            "pending_credits",
+        ]
+    )
 
 
 def _preview_credit(line: StatementLine) -> TransactionResult:
@@ -218,6 +286,14 @@ def _apply_credit(line, *, statement_import, actor, now) -> TransactionResult:
     except IntegrityError:
         # Imported before (or by a concurrent import of the same statement):
         # this transaction rolled back whole, so nothing was applied twice.
+        # A resumed import finds its own lines: they keep their outcome.
+        earlier = BankTransaction.objects.filter(
+            dedup_key=line.dedup_key, statement_import=statement_import
+        ).first()
+        if earlier is not None:
+            return TransactionResult(
+                line=line, outcome=earlier.outcome, transaction=earlier
+            )
         return TransactionResult(line=line, outcome="duplicate")
     booking = transaction_row.booking
     return TransactionResult(

@@ -27,8 +27,11 @@ RECONCILE = "payments.reconcile_bank_transaction"
 
 
 @extend_schema_view(
-    list=extend_schema(description="Applied imports, newest first."),
-    retrieve=extend_schema(description="One applied import and its summary."),
+    list=extend_schema(description="Imports, newest first, with their status."),
+    retrieve=extend_schema(
+        description="One import: its summary and, while a large statement is "
+        "applied in the background, its `status` and `credits_done`."
+    ),
 )
 class BankStatementImportViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
@@ -53,11 +56,19 @@ class BankStatementImportViewSet(
         responses={
             201: ImportResultSerializer,
             200: OpenApiResponse(ImportResultSerializer, description="Dry run."),
+            202: OpenApiResponse(
+                BankStatementImportSerializer,
+                description="More credits than BANK_STATEMENT_BACKGROUND_CREDITS: "
+                "checked, queued and applied in the background; follow "
+                "`status` and `credits_done` at `/api/payments/imports/{id}/`.",
+            ),
             400: ErrorSerializer,
         },
         description="Import a CAMT.053, MT940 or CSV statement (multipart `file`). "
         "Each credit is stored once and reconciled; a re-import applies nothing "
-        "twice. With `dry_run` nothing is written. A malformed file is 400 and "
+        "twice. With `dry_run` nothing is written. A malformed file (an amount "
+        "that is not finite, positive, in cents and below 100 000 000, a bad "
+        "`csv_map` option) is 400 `statement_unreadable` naming the line, and "
         "applies nothing.",
     )
     def create(self, request, *args, **kwargs):
@@ -79,6 +90,11 @@ class BankStatementImportViewSet(
             actor=request.user,
             dry_run=data["dry_run"],
         )
+        if result.queued:
+            return Response(
+                BankStatementImportSerializer(result.statement_import).data,
+                status=status.HTTP_202_ACCEPTED,
+            )
         return Response(
             ImportResultSerializer(import_result_data(result)).data,
             status=status.HTTP_200_OK if result.dry_run else status.HTTP_201_CREATED,

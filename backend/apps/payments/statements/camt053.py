@@ -12,7 +12,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from apps.payments.exceptions import StatementUnreadable
-from apps.payments.statements.lines import StatementLine
+from apps.payments.statements.lines import StatementLine, checked_amount
 
 
 def _local(tag: str) -> str:
@@ -115,7 +115,7 @@ def _camt_amount(node: _Node | None, where: str) -> tuple[Decimal, str] | None:
         raise StatementUnreadable(
             f"{where}: amount {node.element.text!r} is not a number."
         ) from None
-    return amount, node.attrib.get("Ccy", "")
+    return checked_amount(amount, where, signed=False), node.attrib.get("Ccy", "")
 
 
 def _camt_date(entry: _Node, where: str) -> date:
@@ -197,7 +197,7 @@ def _camt_line(detail, entry, indicator, amount, booking_date, entry_ids, positi
     value, currency = amount
     return {
         "date": booking_date,
-        "amount": abs(value),
+        "amount": value,
         "currency": currency,
         "is_credit": indicator == "CRDT",
         "remittance": remittance,

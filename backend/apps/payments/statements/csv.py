@@ -1,5 +1,6 @@
 """CSV statements: the default layout, bank presets and column mappings."""
 
+import codecs
 import csv
 import io
 import re
@@ -8,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from apps.payments.exceptions import StatementUnreadable
-from apps.payments.statements.lines import StatementLine
+from apps.payments.statements.lines import StatementLine, checked_amount
 
 CSV_FIELDS = (
     "date",
@@ -128,27 +129,88 @@ def detect_csv_dialect(content: bytes) -> CsvDialect:
 
 
 def csv_dialect_from_mapping(mapping: dict, base: str = "default") -> CsvDialect:
-    """A preset with some columns or options replaced (settings or `--csv-map`)."""
+    """A preset with some columns or options replaced (settings or `--csv-map`).
+
+    Every value is type-checked here, so a wrong one is a 400 naming it
+    rather than an error deep in the parser.
+    """
     dialect = CSV_PRESETS[base]
     options = {key: value for key, value in mapping.items() if key not in _ALL_COLUMNS}
     columns = {key: value for key, value in mapping.items() if key in _ALL_COLUMNS}
-    unknown = set(options) - {
-        "delimiter",
-        "decimal",
-        "date_formats",
-        "encoding",
-        "default_currency",
-        "credit_marks",
-        "skip_rows_without_date",
-    }
+    unknown = set(options) - set(_OPTION_CHECKS)
     if unknown:
-        raise StatementUnreadable(
-            f"Unknown CSV mapping keys: {', '.join(sorted(unknown))}.", field="csv_map"
-        )
-    for key in ("date_formats", "credit_marks"):
-        if isinstance(options.get(key), str):
-            options[key] = tuple(options[key].split("|"))
+        raise _mapping_error(f"Unknown CSV mapping keys: {', '.join(sorted(unknown))}.")
+    for name, column in columns.items():
+        if not isinstance(column, str) or not column.strip():
+            raise _mapping_error(
+                f"Column {name!r} must name a header, or #N for the N-th column."
+            )
+    for key, value in options.items():
+        options[key] = _OPTION_CHECKS[key](key, value)
     return replace(dialect, columns={**dialect.columns, **columns}, **options)
+
+
+def _mapping_error(detail: str) -> StatementUnreadable:
+    return StatementUnreadable(detail, field="csv_map")
+
+
+def _one_character(key, value):
+    if not isinstance(value, str) or len(value) != 1:
+        raise _mapping_error(f'{key} must be one character, e.g. ";".')
+    return value
+
+
+def _decimal_mark(key, value):
+    if value not in ("", ",", "."):
+        raise _mapping_error(f'{key} must be "," or ".".')
+    return value
+
+
+def _texts(key, value):
+    """A list of strings, or one string with `|` between them."""
+    if isinstance(value, str):
+        value = value.split("|")
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(item, str) and item for item in value)
+    ):
+        raise _mapping_error(f'{key} must be a list of texts, or texts joined by "|".')
+    return tuple(value)
+
+
+def _encoding(key, value):
+    if not isinstance(value, str):
+        raise _mapping_error(f"{key} must be an encoding name, e.g. cp1252.")
+    if value:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise _mapping_error(f"{key} {value!r} is not a known encoding.") from None
+    return value
+
+
+def _currency(key, value):
+    if not isinstance(value, str) or not re.fullmatch(r"([A-Za-z]{3})?", value):
+        raise _mapping_error(f"{key} must be a three-letter code, e.g. EUR.")
+    return value.upper()
+
+
+def _flag(key, value):
+    if not isinstance(value, bool):
+        raise _mapping_error(f"{key} must be true or false.")
+    return value
+
+
+_OPTION_CHECKS = {
+    "delimiter": _one_character,
+    "decimal": _decimal_mark,
+    "date_formats": _texts,
+    "encoding": _encoding,
+    "default_currency": _currency,
+    "credit_marks": _texts,
+    "skip_rows_without_date": _flag,
+}
 
 
 _ALL_COLUMNS = (*CSV_FIELDS, "counterparty_account", "credit", "debit", "sign")
@@ -229,6 +291,7 @@ def parse_csv(content: bytes, dialect: CsvDialect) -> list[StatementLine]:
             raise StatementUnreadable(
                 f"{where}: amount {error.args[0]!r} is not a number."
             ) from None
+        amount = checked_amount(amount, where)
         currency = (cell("currency") or dialect.default_currency).upper()
         if not re.fullmatch(r"[A-Z]{3}", currency):
             raise StatementUnreadable(

@@ -8,9 +8,15 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+
+from apps.payments.exceptions import StatementUnreadable
 
 FORMATS = ("camt053", "mt940", "csv")
+# No payment to a small business comes near this; a figure past it is a
+# misread file, not money (and would overflow the amount column).
+AMOUNT_LIMIT = Decimal("100000000")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,28 @@ class ParsedStatement:
     @property
     def debits(self) -> list[StatementLine]:
         return [line for line in self.lines if not line.is_credit]
+
+
+def checked_amount(value: Decimal, where: str, *, signed: bool = True) -> Decimal:
+    """The unsigned amount of a line, or StatementUnreadable naming the line.
+
+    Finite, above zero, below AMOUNT_LIMIT and in whole cents: anything else
+    is a misread file, refused before anything is written. `signed=False`
+    for formats whose amounts carry no sign (the direction is elsewhere).
+    """
+    if not signed and value.is_signed():
+        raise StatementUnreadable(f"{where}: amount {value} must not be negative.")
+    try:
+        amount = abs(value)
+        in_cents = amount.is_finite() and amount == amount.quantize(CENT)
+    except InvalidOperation:
+        in_cents = False
+    if not in_cents or not 0 < amount < AMOUNT_LIMIT:
+        raise StatementUnreadable(
+            f"{where}: amount {value} is not an amount in cents between 0.01 "
+            f"and {AMOUNT_LIMIT - CENT}."
+        )
+    return amount
 
 
 def collapse(text: str) -> str:
@@ -79,3 +107,33 @@ def with_dedup_keys(lines: list[StatementLine]) -> list[StatementLine]:
             key = f"hash:{digest}"
         keyed.append(replace(line, dedup_key=key))
     return keyed
+
+
+def credit_to_json(line: StatementLine) -> dict:
+    """A checked credit as JSON, kept until a background import applies it."""
+    return {
+        **{name: getattr(line, name) for name in _LINE_TEXT_FIELDS},
+        "booking_date": line.booking_date.isoformat(),
+        "amount": str(line.amount),
+        "is_credit": line.is_credit,
+    }
+
+
+def credit_from_json(data: dict) -> StatementLine:
+    return StatementLine(
+        **{name: data[name] for name in _LINE_TEXT_FIELDS},
+        booking_date=date.fromisoformat(data["booking_date"]),
+        amount=Decimal(data["amount"]),
+        is_credit=data["is_credit"],
+    )
+
+
+_LINE_TEXT_FIELDS = (
+    "currency",
+    "remittance",
+    "counterparty_name",
+    "counterparty_account",
+    "bank_transaction_id",
+    "account",
+    "dedup_key",
+)

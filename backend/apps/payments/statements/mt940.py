@@ -6,7 +6,7 @@ import mt940
 from mt940.options import Options
 
 from apps.payments.exceptions import StatementUnreadable
-from apps.payments.statements.lines import StatementLine, collapse
+from apps.payments.statements.lines import StatementLine, checked_amount, collapse
 
 _TAG_LINE = re.compile(r"^:(\d\d[A-Z]?|NS|940):")
 _STRUCTURED_CODES = (
@@ -108,17 +108,20 @@ def parse_mt940(content: bytes) -> list[StatementLine]:
         raise StatementUnreadable(_mt940_error(prepared, error)) from None
     if not transactions.transactions and ":20:" not in prepared:
         raise StatementUnreadable("Not an MT940 file: no :20: or :61: field.")
+    entry_lines = _checked_entry_lines(prepared, parsed=len(transactions))
     lines = []
-    for transaction in transactions:
+    for index, transaction in enumerate(transactions):
         data = transaction.data
         amount = data["amount"]
+        number = entry_lines[index] if index < len(entry_lines) else "?"
+        checked = checked_amount(amount.amount, f"MT940 line {number}")
         status = data.get("status", "")
         is_credit = status in ("C", "RD")
         line = _mt940_line(data, dialect)
         lines.append(
             StatementLine(
                 booking_date=data.get("date"),
-                amount=abs(amount.amount),
+                amount=checked,
                 currency=amount.currency or data.get("currency", ""),
                 is_credit=is_credit,
                 account=(data.get("account_identification") or "").split(" ")[0],
@@ -126,6 +129,44 @@ def parse_mt940(content: bytes) -> list[StatementLine]:
             )
         )
     return lines
+
+
+# A :61: field up to its amount: value date, optional entry date, the
+# debit/credit mark, an optional funds code, then the amount (15d, with a
+# decimal comma) and the transaction type's first letter.
+_ENTRY_AMOUNT = re.compile(
+    r"^:61:\d{6}(?:\d{4}|\s{4})?R?[DC][A-Z]?(?P<amount>[\d,.]*)(?P<next>.?)"
+)
+_MT940_AMOUNT = re.compile(r"^\d{1,12}(,\d{0,2})?$")
+
+
+def _checked_entry_lines(prepared: str, *, parsed: int) -> list[int]:
+    """The physical line of each :61: field, after checking every amount.
+
+    The library reads `1e24` as 1 and skips an amount too long for its
+    pattern without a word; either would book the wrong money, so an amount
+    that is not MT940's (up to 12 digits, a comma, up to 2 decimals) is
+    refused here, naming its line.
+    """
+    numbers = []
+    for number, line in enumerate(prepared.split("\n"), start=1):
+        if not line.startswith(":61:"):
+            continue
+        match = _ENTRY_AMOUNT.match(line)
+        amount = match["amount"] if match else ""
+        # The transaction type follows: N, S or F (`1e24` is read as 1 + "e24").
+        if not _MT940_AMOUNT.match(amount) or match["next"] not in ("N", "S", "F"):
+            raise StatementUnreadable(
+                f"MT940 line {number}: amount {amount or line[4:30]!r} is not an "
+                "MT940 amount (up to 12 digits, a decimal comma, up to 2 decimals)."
+            )
+        numbers.append(number)
+    if len(numbers) != parsed:
+        raise StatementUnreadable(
+            f"The MT940 file has {len(numbers)} :61: entries, of which only "
+            f"{parsed} could be read."
+        )
+    return numbers
 
 
 def _mt940_error(prepared: str, error: Exception) -> str:

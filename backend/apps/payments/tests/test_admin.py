@@ -45,10 +45,8 @@ def test_preview_then_apply(service, staff_member):
         and booking.reference in page
     )
     assert not BankTransaction.objects.exists()
-    hidden = re.search(r'name="content" value="([^"]+)"', page).group(1)
-    applied = client.post(
-        IMPORT_URL, {"content": hidden, "file_name": "s.xml", "apply": "1"}
-    )
+    sha = re.search(r'name="file_sha256" value="([0-9a-f]{64})"', page).group(1)
+    applied = client.post(IMPORT_URL, {"file_sha256": sha, "apply": "1"})
     assert applied.status_code == 302
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED
