@@ -637,6 +637,10 @@ ADMIN_CASES = [
         data={"post": "yes"},
         effect=lambda w: Availability.objects.filter(pk=w["free_slot"].pk).exists(),
     ),
+    # Issue 26: staff API tokens (hashed) in the admin: no role is granted
+    # them; `createstaffuser --token` and `revokestafftokens` manage them.
+    Case("API token list", "get", "/admin/knox/authtoken/", {"superuser"}),
+    Case("API token add form", "get", "/admin/knox/authtoken/add/", {"superuser"}),
 ]
 
 
