@@ -42,6 +42,23 @@ def bookings_referenced(text: str) -> list[Booking]:
     return list(Booking.objects.filter(reference__in=windows).order_by("pk"))
 
 
+def bookings_referenced_many(texts: list[str]) -> list[list[Booking]]:
+    """`bookings_referenced` of each text, one query for them all (a preview
+    of a large statement would otherwise cost a query per credit)."""
+    windows = [_windows(text, REFERENCE_LENGTH) for text in texts]
+    wanted = set().union(*windows)
+    found = {}
+    if wanted:
+        found = {
+            booking.reference: booking
+            for booking in Booking.objects.filter(reference__in=wanted)
+        }
+    return [
+        sorted((found[w] for w in text_windows if w in found), key=lambda b: b.pk)
+        for text_windows in windows
+    ]
+
+
 def _one_edit_apart(candidate: str, reference: str) -> bool:
     if len(candidate) == len(reference):
         return sum(a != b for a, b in zip(candidate, reference, strict=True)) == 1
@@ -53,16 +70,26 @@ def _one_edit_apart(candidate: str, reference: str) -> bool:
     )
 
 
-def suggested_booking(text: str, *, amount: Decimal) -> Booking | None:
-    """The one unpaid booking, for exactly this amount, one typo away from the text.
-
-    Never a guess between two: with several candidates there is no suggestion.
-    """
-    unpaid = list(
+def unpaid_for_amount(amount: Decimal) -> list[Booking]:
+    """The unpaid bookings a payment of `amount` could be for (a suggestion's
+    candidates)."""
+    return list(
         Booking.objects.filter(
             status=Booking.Status.AWAITING_PAYMENT, amount_due=amount
         ).only("pk", "reference")[:500]
     )
+
+
+def suggested_booking(
+    text: str, *, amount: Decimal, unpaid: list[Booking] | None = None
+) -> Booking | None:
+    """The one unpaid booking, for exactly this amount, one typo away from the text.
+
+    Never a guess between two: with several candidates there is no suggestion.
+    `unpaid`: the candidates, when the caller already read them.
+    """
+    if unpaid is None:
+        unpaid = unpaid_for_amount(amount)
     if not unpaid:
         return None
     windows = set()

@@ -16,7 +16,6 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError
@@ -24,10 +23,11 @@ from django.utils import timezone
 
 from apps.bookings import services as booking_services
 from apps.bookings.models import Booking, BookingEvent
-from apps.payments import exceptions, matching
+from apps.payments import exceptions, matching, outcomes
 from apps.payments.models import SUMMARY_KEYS, BankStatementImport, BankTransaction
+from apps.payments.outcomes import TransactionResult
 from apps.payments.signals import bank_transaction_unmatched
-from apps.payments.statements import CsvDialect, StatementLine, parse_statement
+from apps.payments.statements import CsvDialect, parse_statement
 from apps.payments.statements.lines import credit_to_json
 from common.db import run_write_transaction, write_transaction
 from common.exceptions import DomainError
@@ -38,17 +38,6 @@ Outcome = BankTransaction.Outcome
 Refund = BankTransaction.Refund
 Status = Booking.Status
 BANK = BookingEvent.Source.BANK
-
-
-@dataclass
-class TransactionResult:
-    line: StatementLine
-    outcome: str
-    booking_reference: str = ""
-    suggested_reference: str = ""
-    overpaid_amount: Decimal = Decimal("0")
-    note: str = ""
-    transaction: BankTransaction | None = None
 
 
 @dataclass
@@ -100,8 +89,8 @@ def bank_statement_import(
     result.counts["debits_ignored"] = len(parsed.debits)
     credits = parsed.credits
     if dry_run:
-        for line in credits:
-            result.count(_preview_credit(line))
+        for item in outcomes.preview_credits(credits):
+            result.count(item)
         return result
     if background is None:
         background = len(credits) > settings.BANK_STATEMENT_BACKGROUND_CREDITS
@@ -180,75 +169,6 @@ def _save_progress(statement_import, result: ImportResult, done: int) -> None:
     )
 
 
-def _preview_credit(line: StatementLine) -> TransactionResult:
-    if BankTransaction.objects.filter(dedup_key=line.dedup_key).exists():
-        return TransactionResult(line=line, outcome="duplicate")
-    found = matching.bookings_referenced(line.remittance)
-    if len(found) != 1:
-        return _unresolved(line, found)
-    decision = _decide(line, found[0])
-    return TransactionResult(
-        line=line,
-        outcome=decision.outcome,
-        booking_reference=found[0].reference,
-        overpaid_amount=decision.overpaid,
-        note=decision.note,
-    )
-
-
-def _unresolved(line: StatementLine, found: list[Booking]) -> TransactionResult:
-    if found:
-        return TransactionResult(
-            line=line,
-            outcome=Outcome.AMBIGUOUS,
-            note="References of several bookings: "
-            + ", ".join(booking.reference for booking in found),
-        )
-    suggestion = matching.suggested_booking(line.remittance, amount=line.amount)
-    return TransactionResult(
-        line=line,
-        outcome=Outcome.UNMATCHED,
-        suggested_reference=suggestion.reference if suggestion else "",
-    )
-
-
-@dataclass
-class _Decision:
-    outcome: str
-    overpaid: Decimal = Decimal("0")
-    note: str = ""
-    paid_before_deadline: bool | None = None
-
-
-def _decide(line, booking: Booking) -> _Decision:
-    """The outcome of a payment for a booking, read under the booking's lock."""
-    if line.currency.upper() != settings.BOOKING_CURRENCY.upper():
-        return _Decision(
-            Outcome.WRONG_CURRENCY,
-            note=f"Paid in {line.currency}; bookings are paid in "
-            f"{settings.BOOKING_CURRENCY}.",
-        )
-    if booking.status in (Status.CONFIRMED, Status.COMPLETED):
-        return _Decision(Outcome.ALREADY_PAID)
-    if booking.status == Status.CANCELLED:
-        deadline = timezone.localtime(booking.payment_expires_at)
-        deadline_day = deadline.date()
-        in_time = line.booking_date <= deadline_day
-        note = (
-            f"Money booked on {line.booking_date}, "
-            + ("on or before" if in_time else "after")
-            + f" the payment deadline {deadline:%Y-%m-%d %H:%M}; the booking was "
-            + f"cancelled ({booking.cancel_reason or 'no reason given'})."
-        )
-        return _Decision(Outcome.LATE, note=note, paid_before_deadline=in_time)
-    if line.amount < booking.amount_due:
-        return _Decision(
-            Outcome.UNDERPAID,
-            note=f"Paid {line.amount}, due {booking.amount_due}.",
-        )
-    return _Decision(Outcome.MATCHED, overpaid=line.amount - booking.amount_due)
-
-
 def _apply_credit(line, *, statement_import, actor, now) -> TransactionResult:
     try:
         with write_transaction():
@@ -269,7 +189,7 @@ def _apply_credit(line, *, statement_import, actor, now) -> TransactionResult:
             if len(found) == 1:
                 _settle(transaction_row, found[0].pk, actor=actor, now=now)
             else:
-                item = _unresolved(line, found)
+                item = outcomes.unresolved(line, found)
                 transaction_row.outcome = item.outcome
                 transaction_row.note = item.note
                 if item.suggested_reference:
@@ -314,7 +234,7 @@ def _apply_credit(line, *, statement_import, actor, now) -> TransactionResult:
 def _settle(transaction_row: BankTransaction, booking_id: int, *, actor, now) -> None:
     """Decide and apply one transaction against one booking; caller holds a txn."""
     booking = booking_services.booking_lock(booking_id=booking_id)
-    decision = _decide(transaction_row, booking)
+    decision = outcomes.decide(transaction_row, booking)
     if decision.outcome == Outcome.MATCHED:
         booking_services.booking_verify_payment(
             booking=booking,

@@ -163,3 +163,17 @@ def test_the_admin_applies_the_previewed_file_kept_on_the_server(unpaid):
     assert applied.status_code == 302, applied.content[:500]
     unpaid.refresh_from_db()
     assert unpaid.status == Booking.Status.CONFIRMED
+
+
+def test_a_preview_reads_credits_in_a_few_queries_not_one_each(
+    unpaid, django_assert_max_num_queries
+):
+    from apps.payments import services
+
+    entries = [{"amount": unpaid.amount_due, "text": unpaid.reference}]
+    entries += [{"amount": "1.00", "text": f"someone else {i}"} for i in range(60)]
+    with django_assert_max_num_queries(5):
+        result = services.bank_statement_import(
+            content=samples.camt053(entries), file_name="s.xml", dry_run=True
+        )
+    assert result.summary["matched"] == 1 and result.summary["unmatched"] == 60
