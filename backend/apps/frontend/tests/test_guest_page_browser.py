@@ -279,6 +279,42 @@ def test_manage_my_booking_finds_and_cancels(live_server, new_page, salon, scree
     assert page.get_by_role("button", name="Cancel this booking").count() == 0
 
 
+def test_an_emailed_link_opens_a_locked_booking_and_cancels_it(
+    live_server, new_page, salon
+):
+    """Issue 26: a reference locked by wrong proofs opens through the link the
+    guest was emailed; each request spends its token and uses the next."""
+    import re
+
+    from apps.bookings.guest_access import access_links_send, booking_for_proof
+    from apps.notifications.models import Notification
+
+    booking = unpaid_booking(
+        salon["service"],
+        salon["slots"][("Ana Sousa", 11)],
+        customer_email="ines@example.com",
+    )
+    for i in range(settings.BOOKING_MAX_FAILED_PROOFS_PER_HOUR):
+        booking_for_proof(reference=booking.reference, phone=f"+35191200{i:04d}")
+    assert (
+        booking_for_proof(reference=booking.reference, email="ines@example.com") is None
+    )
+    assert access_links_send() == 1
+    body = Notification.objects.get(kind="access_link").body_text
+    link = re.search(r"/booking/#\S+", body).group(0)
+
+    page = new_page()
+    page.goto(f"{live_server.url}{link}")
+    page.wait_for_selector("#manage-result:not([hidden])")
+    assert booking.reference in page.inner_text("#manage-details")
+    assert "access=" not in page.url
+    page.get_by_role("button", name="Cancel this booking").click()
+    page.get_by_role("button", name="Yes, cancel it").click()
+    page.wait_for_selector("#manage-messages .notice-success")
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+
+
 def test_the_page_at_a_phone_width(live_server, new_page, salon, screenshots):
     page = new_page(width=390, height=844)
     choose_slot(page, live_server, salon, staff="Rita Lopes", time="11:00")
