@@ -3,6 +3,7 @@
 import io
 import os
 import re
+import shutil
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +18,16 @@ from rest_framework.test import APIClient
 from apps.bookings.tests.factories import StaffUserFactory
 from apps.staff.tokens import LEGACY_TABLE, legacy_tokens_migrate
 
-PG_DUMP = Path("/usr/lib/postgresql/15/bin/pg_dump")
+
+def pg_dump() -> str:
+    """The newest installed pg_dump (Debian keeps one per server version)."""
+    installed = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_dump"),
+        key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0,
+    )
+    found = str(installed[-1]) if installed else shutil.which("pg_dump")
+    assert found, "pg_dump is needed: apt-get install postgresql-client"
+    return found
 
 
 def issue_token(username="tok-desk") -> str:
@@ -118,7 +128,7 @@ def test_pg_dump_holds_no_staff_token_in_the_clear():
     environment = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
     dump = subprocess.run(
         [
-            str(PG_DUMP),
+            pg_dump(),
             "--data-only",
             "-h",
             db["HOST"] or "127.0.0.1",
