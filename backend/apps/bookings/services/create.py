@@ -228,13 +228,13 @@ def _check_unpaid_limits(
     the insert atomic, so parallel requests cannot slip past the limits
     together. SQLite's IMMEDIATE transactions already serialise them.
     """
-    counts = _unpaid_counts(
+    counts = unpaid_counts(
         client_key=client_key,
         contact=same_contact(email_key=email_key, phone_digits=phone_digits),
         networks=networks,
         slot=slot,
         service=service,
-    )
+    ).get()
     if client_key and counts["held"] >= settings.BOOKING_MAX_UNPAID_PER_CLIENT:
         raise exceptions.TooManyUnpaidBookings(exceptions.TOO_MANY_HOLDS_FOR_CLIENT)
     if counts["held_by_contact"] >= settings.BOOKING_MAX_UNPAID_PER_CONTACT:
@@ -271,38 +271,32 @@ def _count(bookings) -> Subquery:
     )
 
 
-def _unpaid_counts(*, client_key, contact, networks, slot, service) -> dict:
-    """Every count the limits need, in one statement (one subquery each, each
+def unpaid_counts(*, client_key, contact, networks, slot, service):
+    """Every count the limits need, as one statement (one subquery each, each
     served by its partial index), read beside the already locked slot row."""
     unpaid = Booking.objects.filter(status=Status.AWAITING_PAYMENT)
-    of_client = unpaid.filter(client_key=client_key)
+    of_client = unpaid_bookings_of_client(client_key=client_key)
     day_start, day_end = local_day_bounds(timezone.localdate(slot.start_time))
     none = Value(0, output_field=IntegerField())
-    return (
-        Availability.objects.filter(pk=slot.pk)
-        .values(
-            held=_count(of_client),
-            held_by_contact=_count(of_client.filter(contact)),
-            held_by_site=_count(unpaid.filter(client_site_key=networks.site_key))
-            if networks.site_key
-            else none,
-            held_by_network=_count(
-                unpaid.filter(client_network_key=networks.network_key)
-            )
-            if networks.network_key
-            else none,
-            # Guests' holds only (staff bookings have no client key), found
-            # through the day's booked slots.
-            held_on_day=_count(
-                unpaid.filter(
-                    service_id=service.pk,
-                    availability__is_booked=True,
-                    availability__start_time__gte=day_start,
-                    availability__start_time__lt=day_end,
-                ).exclude(client_key="")
-            ),
-        )
-        .get()
+    return Availability.objects.filter(pk=slot.pk).values(
+        held=_count(of_client),
+        held_by_contact=_count(of_client.filter(contact)),
+        held_by_site=_count(unpaid.filter(client_site_key=networks.site_key))
+        if networks.site_key
+        else none,
+        held_by_network=_count(unpaid.filter(client_network_key=networks.network_key))
+        if networks.network_key
+        else none,
+        # Guests' holds only (staff bookings have no client key), found
+        # through the day's booked slots.
+        held_on_day=_count(
+            unpaid.filter(
+                service_id=service.pk,
+                availability__is_booked=True,
+                availability__start_time__gte=day_start,
+                availability__start_time__lt=day_end,
+            ).exclude(client_key="")
+        ),
     )
 
 

@@ -104,11 +104,13 @@ def test_the_unpaid_limit_query_is_served_by_its_indexes():
         cursor.execute(
             "INSERT INTO bookings_booking (reference, service_id, staff_id,"
             " availability_id, customer_name, customer_email, customer_phone,"
-            " customer_phone_digits, customer_email_key, client_key, notes,"
+            " customer_phone_digits, customer_email_key, client_key,"
+            " client_site_key, client_network_key, notes,"
             " amount_due, status, payment_expires_at, cancel_reason, created_at,"
             " updated_at) SELECT 'T' || lpad(a.id::text, 7, '0'), %s, a.staff_id,"
             " a.id, 'Guest', 'g' || a.id || '@example.com', '', '9' || a.id,"
-            " 'g' || a.id || '@example.com', 'client' || a.id, '', 10,"
+            " 'g' || a.id || '@example.com', 'client' || a.id,"
+            " 'site' || (a.id / 10), 'net' || (a.id / 100), '', 10,"
             " 'awaiting_payment', now(), '', now(), now()"
             " FROM availability_availability a",
             [service.pk],
@@ -120,3 +122,31 @@ def test_the_unpaid_limit_query_is_served_by_its_indexes():
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Seq Scan" not in plan
     assert "booking_unpaid_client_idx" in plan
+
+    # Issue 26: every count of the limits, in the one statement booking
+    # creation runs, is served by an index too (the service-day's through
+    # the day's booked slots).
+    from apps.availability.models import Availability
+    from apps.bookings.services.create import (
+        UnpaidNetworks,
+        same_contact,
+        unpaid_counts,
+    )
+
+    slot = Availability.objects.order_by("pk")[50]
+    counts = unpaid_counts(
+        client_key="client7",
+        contact=same_contact(email_key="g7@example.com", phone_digits="97"),
+        networks=UnpaidNetworks("site5", "net0"),
+        slot=slot,
+        service=service,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE availability_availability")
+        sql, params = counts.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan on bookings_booking" not in plan, plan
+    assert "booking_unpaid_site_idx" in plan and "booking_unpaid_network_idx" in plan
+    assert "availability_booked_start_idx" in plan, plan
+    assert 20 <= counts.get()["held_on_day"] <= 25  # a day of hourly slots
