@@ -38,7 +38,12 @@ def allowed_date_range(*, today: date | None = None) -> tuple[date, date]:
 
 def is_allowed_date(value: date | datetime) -> bool:
     if isinstance(value, datetime):
-        value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
+        try:
+            value = (
+                timezone.localdate(value) if timezone.is_aware(value) else value.date()
+            )
+        except OverflowError:  # 0001-01-01T00:00+18:00 has no local date
+            return False
     earliest, latest = allowed_date_range()
     return earliest <= value <= latest
 

@@ -1,6 +1,7 @@
 import django_filters
 
 from apps.schedules.models import Closure, WorkingHours
+from common.filters import InstantFilter
 
 
 class WorkingHoursFilter(django_filters.FilterSet):
@@ -12,10 +13,10 @@ class WorkingHoursFilter(django_filters.FilterSet):
 class ClosureFilter(django_filters.FilterSet):
     """Closures by kind and staff member; `after`/`before` bound their time."""
 
-    after = django_filters.IsoDateTimeFilter(
+    after = InstantFilter(
         field_name="ends_at", lookup_expr="gt", label="Ending after this instant"
     )
-    before = django_filters.IsoDateTimeFilter(
+    before = InstantFilter(
         field_name="starts_at", lookup_expr="lt", label="Starting before this instant"
     )
     business = django_filters.BooleanFilter(

@@ -329,6 +329,39 @@ def test_bad_closures_are_field_errors(manager):
     assert not Closure.objects.exists()
 
 
+def test_closure_time_filters_take_any_offset_and_refuse_odd_instants(manager, desk):
+    """PostgreSQL refuses UTC offsets past 15:59 that Python parses (the fuzz
+    test's 500 on `?after=0034-05-21T13:57:01+18:10`)."""
+    start = timezone.now() + timedelta(days=3)
+    created(
+        manager.post(
+            "/api/closures/",
+            {
+                "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(hours=2)).isoformat(),
+                "kind": "closed",
+            },
+        )
+    )
+    far_east = timezone.get_fixed_timezone(18 * 60 + 10)
+    just_before_end = (start + timedelta(hours=2) - timedelta(minutes=1)).astimezone(
+        far_east
+    )
+    found = desk.get("/api/closures/", {"after": just_before_end.isoformat()})
+    assert found.status_code == 200 and found.json()["count"] == 1
+    past_end = (start + timedelta(hours=3)).astimezone(far_east)
+    none = desk.get("/api/closures/", {"after": past_end.isoformat()})
+    assert none.status_code == 200 and none.json()["count"] == 0
+    for odd in (
+        "0034-05-21T13:57:01+18:10",
+        "0001-01-01T00:00:00+23:59",
+        "9999-12-31T23:59:59-23:59",
+        "yesterday",
+    ):
+        for name in ("after", "before"):
+            field_error(desk.get("/api/closures/", {name: odd}), name)
+
+
 def test_the_front_desk_reads_the_calendar_but_cannot_write_it(manager, desk):
     rita = created(manager.post("/api/staff/", {"name": "Rita"}))
     rule = {
