@@ -96,6 +96,11 @@ class UncountedPagination(StandardPagination):
 # DomainError subclass they make the `ErrorCode` enum of the OpenAPI schema and
 # the error table of docs/api.md (common.errors), so the three cannot disagree.
 HANDLER_ERRORS = (
+    (
+        308,
+        "trailing_slash_missing",
+        "an /api/ path without its trailing slash; `Location` has the right one",
+    ),
     (400, "invalid", "a field is missing or malformed; see `errors`"),
     (400, "parse_error", "the body is not valid JSON"),
     (400, "too_many_fields", "the request has more fields than this API accepts"),

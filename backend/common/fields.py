@@ -2,13 +2,20 @@
 
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 _DIGITS = re.compile(r"[0-9]+")
+# JavaScript's largest safe integer: every client can hold every id exactly
+# (a bigint's 2**63 - 1 made generators type ids as BigInt and send strings).
+LARGEST_ID = 2**53 - 1
+# The one id type of the schema: path ids, filters, request and response ids.
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}
 
 
+@extend_schema_field(ID_SCHEMA)
 class IdField(serializers.IntegerField):
-    """A primary key, checked for shape only: a positive integer a bigint holds.
+    """A primary key in a query string, checked for shape only.
 
     Whether it names a row is left to the query that uses it, so a request
     reads each id once. Digits only: Python's int() would also take "1_0" or
@@ -16,10 +23,22 @@ class IdField(serializers.IntegerField):
     """
 
     def __init__(self, **kwargs):
-        super().__init__(min_value=1, max_value=2**63 - 1, **kwargs)
+        super().__init__(min_value=1, max_value=LARGEST_ID, **kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, str) and not _DIGITS.fullmatch(data.strip()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BodyIdField(IdField):
+    """A primary key in a JSON body: a JSON number, as the schema says (a
+    numeric string was accepted, so clients that sent strings never knew)."""
+
+    default_error_messages = {"invalid": "An id is a JSON number, such as 12."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
 
@@ -30,3 +49,17 @@ def unknown_id_message(pk) -> str:
         "does_not_exist"
     ]
     return str(template).format(pk_value=pk)
+
+
+@extend_schema_field(ID_SCHEMA)
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related row named by its id, a JSON number (see BodyIdField).
+    ModelSerializers with writable relations name it as their
+    `serializer_related_field`."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= data <= LARGEST_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)

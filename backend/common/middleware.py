@@ -1,6 +1,8 @@
 """Every URL under /api/ answers a JSON client in JSON, whatever DEBUG is."""
 
 from django.http import JsonResponse
+from django.middleware.common import CommonMiddleware
+from django.utils.http import escape_leading_slashes
 
 from common.api import _error_body, code_for_status
 
@@ -57,3 +59,44 @@ class JsonApiErrorsMiddleware:
             if header.lower() not in REPLACED_HEADERS:
                 replacement[header] = value
         return replacement
+
+
+class ApiCommonMiddleware(CommonMiddleware):
+    """Django's CommonMiddleware, except that a path under /api/ missing its
+    trailing slash answers 308 with a JSON body naming the right path.
+
+    Django's 301 went to an HTML page, and a client that follows it turns a
+    POST into a GET (a 401 or 405 that hides the real mistake); with DEBUG on
+    a POST was a 500. 308 keeps the method and body.
+    """
+
+    def process_request(self, request):
+        if request.path_info.startswith(API_PREFIX) and (
+            self.should_redirect_with_slash(request)
+        ):
+            return self._redirect_with_slash(request)
+        return super().process_request(request)
+
+    def process_response(self, request, response):
+        if (
+            response.status_code == 404
+            and request.path_info.startswith(API_PREFIX)
+            and self.should_redirect_with_slash(request)
+        ):
+            return self._redirect_with_slash(request)
+        return super().process_response(request, response)
+
+    @staticmethod
+    def _redirect_with_slash(request):
+        location = escape_leading_slashes(
+            request.get_full_path(force_append_slash=True)
+        )
+        response = JsonResponse(
+            _error_body(
+                "trailing_slash_missing",
+                f"This API's paths end with a slash: use {location}",
+            ),
+            status=308,
+        )
+        response["Location"] = location
+        return response

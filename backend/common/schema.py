@@ -10,7 +10,10 @@ false`). The committed docs/openapi.yaml is this output (a test compares).
 """
 
 from django.contrib.auth.models import AnonymousUser
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_view_model
 from drf_spectacular.utils import (
@@ -23,6 +26,7 @@ from rest_framework.test import APIRequestFactory
 
 from common.api import ErrorSerializer
 from common.errors import codes_for_status, error_code_values
+from common.fields import ID_SCHEMA
 
 READ_ERRORS = {
     "400": "Invalid input or query parameters; `errors` lists the fields.",
@@ -102,23 +106,36 @@ def audience_schemas(*, staff, public, name: str, list_description: str) -> dict
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
-    """Staff API tokens (django-rest-knox), with the `Token` prefix stated."""
+    """Staff API tokens (django-rest-knox) as an HTTP bearer scheme, which
+    every client generator sends without hand-written headers."""
 
-    target_class = "knox.auth.TokenAuthentication"
+    target_class = "common.auth.StaffTokenAuthentication"
     name = "tokenAuth"
     priority = 1
 
     def get_security_definition(self, auto_schema):
         return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "The header value is `Token <key>`: the prefix is "
-            "`Token` (not `Bearer`), a space, then the key that "
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The header is `Authorization: Bearer <key>` "
+            "(`Token <key>` is accepted too), with the key that "
             "`python manage.py createstaffuser <username> --role <role> --token` "
             "printed once. Keys expire (STAFF_API_TOKEN_DAYS) and can be "
-            "revoked (`revokestafftokens`).",
+            "revoked (`revokestafftokens`). The browsable API and the Desk "
+            "also accept a staff login session, which is for browsers and not "
+            "part of this contract.",
         }
+
+
+class RelatedIdField(OpenApiSerializerFieldExtension):
+    """Every relation by primary key, read or written, is the schema's one
+    id type (drf-spectacular would copy the column's bigint range)."""
+
+    target_class = "rest_framework.relations.PrimaryKeyRelatedField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return dict(ID_SCHEMA)
 
 
 class ContractAutoSchema(AutoSchema):
@@ -218,6 +235,15 @@ def _spell_nullable_for_31(node) -> None:
             _spell_nullable_for_31(value)
 
 
+def _names_an_id(parameter) -> bool:
+    """A path id, or a filter on a related row (django-filter types those as
+    the bigint column: int64 up to 2**63 - 1, which no JavaScript number
+    holds)."""
+    if parameter["in"] == "path":
+        return parameter["name"] == "id"
+    return parameter["schema"].get("format") == "int64"
+
+
 def contract_postprocessing_hook(result, generator, request, public):
     """Make the generated document strict (see the module docstring)."""
     _spell_nullable_for_31(result)
@@ -238,10 +264,13 @@ def contract_postprocessing_hook(result, generator, request, public):
             and not name.endswith("Request")
         ):
             schema.setdefault("additionalProperties", False)
+        own_id = schema.get("properties", {}).get("id")
+        if own_id is not None and own_id.get("type") == "integer":
+            own_id.update(ID_SCHEMA)
     for _path, _method, operation in _operations(result):
         for parameter in operation.get("parameters", []):
-            if parameter["in"] == "path" and parameter["name"] == "id":
-                parameter["schema"] = {"type": "integer"}
+            if _names_an_id(parameter):
+                parameter["schema"] = dict(ID_SCHEMA)
         takes_key = any(
             parameter["name"] == "Idempotency-Key"
             for parameter in operation.get("parameters", [])

@@ -4,7 +4,7 @@ from apps.availability.models import Availability
 from apps.services.models import Service
 from apps.staff.models import Staff
 from common.dates import validate_allowed_date
-from common.fields import IdField, unknown_id_message
+from common.fields import IdField, IdRelatedField, unknown_id_message
 
 
 class AvailabilitySerializer(serializers.ModelSerializer):
@@ -12,6 +12,7 @@ class AvailabilitySerializer(serializers.ModelSerializer):
     `is_closed` through closures, and `source` says whether the working hours
     made it (the horizon job manages those) or staff did."""
 
+    serializer_related_field = IdRelatedField
     staff_name = serializers.CharField(source="staff.name", read_only=True)
 
     class Meta:

@@ -8,7 +8,7 @@ from apps.availability.models import Availability
 from apps.bookings.models import Booking, BookingEvent
 from apps.bookings.payment_instructions import booking_payment_instructions
 from apps.bookings.phones import phone_international, phone_to_e164
-from common.fields import IdField
+from common.fields import BodyIdField, IdRelatedField
 
 # What people type around the digits; letters are refused, though
 # libphonenumber would read them as a keypad's (ABC -> 2).
@@ -80,9 +80,9 @@ class BookingCreateSerializer(serializers.Serializer):
 
     # Ids are checked for shape only: the domain layer reads them once, with
     # the slot's lock, and answers an unknown id with the same field error.
-    service = IdField(help_text="The service's id.")
-    availability = IdField(help_text="The slot's id.")
-    staff = IdField(
+    service = BodyIdField(help_text="The service's id.")
+    availability = BodyIdField(help_text="The slot's id.")
+    staff = BodyIdField(
         required=False,
         allow_null=True,
         help_text="Optional; must be the staff member of the slot.",
@@ -246,14 +246,14 @@ class GuestCancelSerializer(GuestLookupSerializer):
 class BookingRescheduleSerializer(serializers.Serializer):
     """The slot to move a booking to."""
 
-    availability = serializers.PrimaryKeyRelatedField(
+    availability = IdRelatedField(
         queryset=Availability.objects.all(),
         help_text="A bookable slot of a staff member offering the booking's service.",
     )
 
 
 class GuestRescheduleSerializer(GuestLookupSerializer):
-    availability = serializers.PrimaryKeyRelatedField(
+    availability = IdRelatedField(
         queryset=Availability.objects.all(),
         help_text="A bookable slot of a staff member offering the booking's service.",
     )

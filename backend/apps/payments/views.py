@@ -1,5 +1,6 @@
 from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -202,7 +203,8 @@ class BankTransactionViewSet(
         summary="Export the refunds due as a SEPA file",
         responses={
             (200, "application/xml"): OpenApiResponse(
-                description="pain.001.001.03 with every refund due that can be sent."
+                OpenApiTypes.BINARY,
+                description="pain.001.001.03 with every refund due that can be sent.",
             ),
             204: OpenApiResponse(description="No refund can be exported."),
             400: ErrorSerializer,

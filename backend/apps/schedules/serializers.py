@@ -14,7 +14,7 @@ from apps.schedules.models import (
 )
 from apps.schedules.services import MAX_HORIZON_DAYS, ON_CONFLICT_CHOICES
 from common.dates import validate_allowed_date
-from common.fields import IdField
+from common.fields import IdField, IdRelatedField
 
 _CLOCK = re.compile(r"^(\d{2}):(\d{2})$")
 
@@ -45,6 +45,8 @@ class ClockField(serializers.Field):
 class WorkingHoursSerializer(serializers.ModelSerializer):
     """One weekly rule. Overlaps and the times' order are checked by the
     domain layer under the staff member's lock (400 with the field)."""
+
+    serializer_related_field = IdRelatedField
 
     staff_name = serializers.CharField(source="staff.name", read_only=True)
     # Declared, so the schema's bounds do not follow the database's integer
@@ -122,6 +124,8 @@ class HorizonResultSerializer(serializers.Serializer):
 
 class ClosureSerializer(serializers.ModelSerializer):
     """A closure or absence as staff see and write it."""
+
+    serializer_related_field = IdRelatedField
 
     staff_name = serializers.CharField(
         source="staff.name", read_only=True, allow_null=True, default=None

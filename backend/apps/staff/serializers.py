@@ -2,12 +2,11 @@ from rest_framework import serializers
 
 from apps.services.models import Service
 from apps.staff.models import Staff
+from common.fields import IdRelatedField
 
 
 class StaffSerializer(serializers.ModelSerializer):
-    services = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Service.objects.all(), required=False
-    )
+    services = IdRelatedField(many=True, queryset=Service.objects.all(), required=False)
 
     class Meta:
         model = Staff

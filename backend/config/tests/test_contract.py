@@ -13,6 +13,7 @@ from openapi_spec_validator import validate
 
 from common.errors import error_code_values, error_codes, with_error_table
 from common.exceptions import DomainError
+from common.fields import ID_SCHEMA
 from common.tests.contract import spec
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -148,17 +149,17 @@ def test_operations_anyone_may_call_say_so():
         assert anyone == (operation_id in public), operation_id
 
 
-def test_the_token_scheme_states_its_prefix():
+def test_the_token_scheme_is_http_bearer_and_names_the_command():
     token = spec()["components"]["securitySchemes"]["tokenAuth"]
-    assert token["in"] == "header" and token["name"] == "Authorization"
-    assert "`Token <key>`" in token["description"]
+    assert token["type"] == "http" and token["scheme"] == "bearer"
+    assert "createstaffuser" in token["description"]
 
 
-def test_path_ids_are_integers():
+def test_path_ids_are_the_one_id_type():
     for path, method, operation in operations():
         for parameter in operation.get("parameters", []):
             if parameter["in"] == "path":
-                assert parameter["schema"] == {"type": "integer"}, (method, path)
+                assert parameter["schema"] == ID_SCHEMA, (method, path)
 
 
 def test_a_nullable_object_validates_as_nullable():

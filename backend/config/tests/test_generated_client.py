@@ -140,13 +140,14 @@ def test_guest_flow_and_staff_verify_payment_through_the_generated_client(
     unpaid = unpaid_booking(service, slot)
     desk = StaffUserFactory(role="desk")
     _, key = AuthToken.objects.create(user=desk)
-    bearer = AuthenticatedClient(base_url=live_server.url, token=key)
-    refused = bookings_verify_payment.sync_detailed(id=unpaid.pk, client=bearer)
+    wrong = AuthenticatedClient(base_url=live_server.url, token=key + "x")
+    refused = bookings_verify_payment.sync_detailed(id=unpaid.pk, client=wrong)
     assert refused.status_code == 401
     assert isinstance(refused.parsed, Error)
-    assert refused.parsed.code == ErrorCode.NOT_AUTHENTICATED
+    assert refused.parsed.code == ErrorCode.AUTHENTICATION_FAILED
 
-    staff = AuthenticatedClient(base_url=live_server.url, token=key, prefix="Token")
+    # The generator's default: the schema's http bearer scheme.
+    staff = AuthenticatedClient(base_url=live_server.url, token=key)
     verified = bookings_verify_payment.sync_detailed(id=unpaid.pk, client=staff)
     assert verified.status_code == 200
     assert verified.parsed.status == BookingStatusEnum.CONFIRMED

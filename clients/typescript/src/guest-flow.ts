@@ -111,7 +111,7 @@ export async function guestFlow(config: FlowConfig): Promise<FlowResult> {
   expect(cancelled.data.payment_instructions === null, "cancel: still payable");
 
   // Staff: verify the payment of a new booking of the freed slot. The path id
-  // is the integer the API returned; the token header says `Token`.
+  // is the integer the API returned; the token goes as `Bearer`.
   const rebooked = await book(crypto.randomUUID());
   if (!rebooked.data) throw new FlowError("rebook", rebooked.response, rebooked.error);
   const verifyPath = { params: { path: { id: rebooked.data.id } } };
@@ -121,7 +121,7 @@ export async function guestFlow(config: FlowConfig): Promise<FlowResult> {
 
   const staff = createClient<paths>({
     baseUrl: config.baseUrl,
-    headers: { Authorization: `Token ${config.staffToken}` },
+    headers: { Authorization: `Bearer ${config.staffToken}` },
   });
   const verified = await staff.POST("/api/bookings/{id}/verify-payment/", verifyPath);
   if (!verified.data) throw new FlowError("verify-payment", verified.response, verified.error);
