@@ -63,3 +63,45 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
         if not 1 <= data <= LARGEST_ID:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
+
+
+# Euros as the API writes them: digits, then optionally a point and 1 or 2
+# decimals. No sign, no exponent, never "" or "-" (the generated pattern
+# allowed those), and a JSON string, never a number a client may round.
+MONEY_PATTERN = r"^\d{1,8}(?:\.\d{1,2})?$"
+_MONEY = re.compile(MONEY_PATTERN)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": MONEY_PATTERN,
+        "examples": ["25.00"],
+    }
+)
+class MoneyField(serializers.DecimalField):
+    default_error_messages = {
+        "invalid": 'Give an amount as a string such as "25.00": digits, '
+        "optionally a point and one or two decimals."
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=10, decimal_places=2, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not _MONEY.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "boolean"})
+class JsonBooleanField(serializers.BooleanField):
+    """true or false, as JSON says it (DRF also took 0, 1, "yes" and "on")."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data

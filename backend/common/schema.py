@@ -236,12 +236,7 @@ def _spell_nullable_for_31(node) -> None:
 
 
 def _names_an_id(parameter) -> bool:
-    """A path id, or a filter on a related row (django-filter types those as
-    the bigint column: int64 up to 2**63 - 1, which no JavaScript number
-    holds)."""
-    if parameter["in"] == "path":
-        return parameter["name"] == "id"
-    return parameter["schema"].get("format") == "int64"
+    return parameter["in"] == "path" and parameter["name"] == "id"
 
 
 def contract_postprocessing_hook(result, generator, request, public):

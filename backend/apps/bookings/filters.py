@@ -1,10 +1,8 @@
-import django_filters
-
 from apps.bookings.models import Booking
-from common.filters import LocalDateFilter
+from common.filters import FilterSet, LocalDateFilter
 
 
-class BookingFilter(django_filters.FilterSet):
+class BookingFilter(FilterSet):
     date = LocalDateFilter(
         field_name="availability__start_time",
         label="Bookings whose slot starts on this date (business timezone)",

@@ -24,6 +24,7 @@ is free for the retry at once.
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,6 +39,9 @@ from common.exceptions import DomainError
 from common.http import client_key
 
 MAX_KEY_LENGTH = 255
+# Visible ASCII only (no space, no control character), as the schema says.
+KEY_REGEX = rf"^[!-~]{{1,{MAX_KEY_LENGTH}}}$"
+KEY_PATTERN = re.compile(KEY_REGEX)
 
 
 class IdempotencyKeyReused(DomainError):
@@ -88,12 +92,7 @@ def fingerprint(data) -> str:
 
 def idempotent_request(request, *, key: str) -> IdempotentRequest:
     """The key, whose client sent it, and which body; 400 for a malformed key."""
-    if (
-        not key
-        or len(key) > MAX_KEY_LENGTH
-        or not key.isascii()
-        or not key.isprintable()
-    ):
+    if not KEY_PATTERN.fullmatch(key or ""):
         raise InvalidIdempotencyKey()
     return IdempotentRequest(
         key=key,

@@ -44,6 +44,12 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     location=OpenApiParameter.HEADER,
     required=False,
+    # A plain string schema let a client send a space or 300 characters.
+    type={
+        "type": "string",
+        "pattern": idempotency.KEY_REGEX,
+        "maxLength": idempotency.MAX_KEY_LENGTH,
+    },
     description="Any unique string (a UUID), reused for every retry of one "
     "submission. A retry with the same key and body from the same client gets "
     "the first answer again (header `Idempotent-Replayed: true`) instead of "

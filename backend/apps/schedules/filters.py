@@ -1,16 +1,16 @@
 import django_filters
 
 from apps.schedules.models import Closure, WorkingHours
-from common.filters import InstantFilter
+from common.filters import FilterSet, InstantFilter
 
 
-class WorkingHoursFilter(django_filters.FilterSet):
+class WorkingHoursFilter(FilterSet):
     class Meta:
         model = WorkingHours
         fields = ["staff", "weekday"]
 
 
-class ClosureFilter(django_filters.FilterSet):
+class ClosureFilter(FilterSet):
     """Closures by kind and staff member; `after`/`before` bound their time."""
 
     after = InstantFilter(

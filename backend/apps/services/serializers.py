@@ -1,9 +1,13 @@
 from rest_framework import serializers
 
 from apps.services.models import Service
+from common.fields import JsonBooleanField, MoneyField
 
 
 class ServiceSerializer(serializers.ModelSerializer):
+    price = MoneyField(help_text='Euros, as a string: "25.00".')
+    is_active = JsonBooleanField(required=False)
+
     class Meta:
         model = Service
         fields = [
@@ -19,7 +23,6 @@ class ServiceSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {
             "duration_minutes": {"min_value": 1, "max_value": 24 * 60},
-            "price": {"min_value": 0},
         }
 
 

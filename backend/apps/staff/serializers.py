@@ -2,11 +2,12 @@ from rest_framework import serializers
 
 from apps.services.models import Service
 from apps.staff.models import Staff
-from common.fields import IdRelatedField
+from common.fields import IdRelatedField, JsonBooleanField
 
 
 class StaffSerializer(serializers.ModelSerializer):
     services = IdRelatedField(many=True, queryset=Service.objects.all(), required=False)
+    is_active = JsonBooleanField(required=False)
 
     class Meta:
         model = Staff

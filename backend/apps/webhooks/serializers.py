@@ -10,6 +10,7 @@ from apps.webhooks.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from common.fields import JsonBooleanField
 
 ENDPOINT_FIELDS = [
     "id",
@@ -68,12 +69,12 @@ class WebhookEndpointWriteSerializer(serializers.Serializer):
     description = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )
-    include_contact = serializers.BooleanField(
+    include_contact = JsonBooleanField(
         required=False,
         default=False,
         help_text="Send guests' names, emails and phones in `data.guest`.",
     )
-    enabled = serializers.BooleanField(required=False, default=True)
+    enabled = JsonBooleanField(required=False, default=True)
 
 
 class WebhookEndpointUpdateSerializer(WebhookEndpointWriteSerializer):

@@ -399,8 +399,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["common.permissions.ActionPermissions"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "common.filters.StrictFilterBackend",
+        "common.filters.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "common.api.StandardPagination",
     # JSON bodies only (the browsable API posts JSON from its raw-data form);

@@ -156,3 +156,128 @@ def test_every_response_with_a_body_names_its_media_type():
                 if status in ("204", "308"):
                     continue
                 assert response.get("content"), (method, path, status)
+
+
+@pytest.fixture
+def manager():
+    client = APIClient()
+    client.force_authenticate(StaffUserFactory(role="manager"))
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ["a key", " ", "é", "x" * 256, "tab\there"])
+def test_an_idempotency_key_is_visible_ascii_as_the_schema_says(key):
+    service = ServiceFactory()
+    slot = AvailabilityFactory(staff=StaffFactory(services=[service]))
+    response = APIClient().post(
+        "/api/bookings/",
+        {
+            "service": service.pk,
+            "availability": slot.pk,
+            "customer_name": "Ana",
+            "customer_email": "ana@example.com",
+            "customer_phone": "+351912345678",
+        },
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+    assert response.status_code == 400, response.content
+    assert "Idempotency-Key" in response.json()["errors"]
+    slot.refresh_from_db()
+    assert not slot.is_booked
+    header = next(
+        p
+        for p in spec()["paths"]["/api/bookings/"]["post"]["parameters"]
+        if p["name"] == "Idempotency-Key"
+    )
+    assert header["schema"]["pattern"] == "^[!-~]{1,255}$"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page_size", ["abc", "0", "101", "-1", "1.5", ""])
+def test_a_page_size_outside_1_to_100_is_a_400_not_ignored(page_size):
+    ServiceFactory()
+    response = APIClient().get("/api/services/", {"page_size": page_size})
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == ["page_size"]
+    assert APIClient().get("/api/services/", {"page_size": "100"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_ordering_takes_only_the_listed_fields(manager):
+    ServiceFactory(name="B", price="10.00")
+    ServiceFactory(name="A", price="30.00")
+    ordered = manager.get("/api/services/", {"ordering": "-price,name"})
+    assert [s["name"] for s in ordered.json()["results"]] == ["A", "B"]
+    for wrong in ("colour", "name,colour", "", "--name", "customer_email"):
+        response = manager.get("/api/services/", {"ordering": wrong})
+        assert response.status_code == 400, (wrong, response.content)
+        assert list(response.json()["errors"]) == ["ordering"]
+    parameter = next(
+        p
+        for p in spec()["paths"]["/api/services/"]["get"]["parameters"]
+        if p["name"] == "ordering"
+    )
+    assert "-price" in parameter["schema"]["items"]["enum"]
+
+
+@pytest.mark.django_db
+def test_a_filter_given_without_a_value_is_a_400(manager):
+    response = manager.get("/api/bookings/", {"date": "", "status": ""})
+    assert response.status_code == 400, response.content
+    assert set(response.json()["errors"]) == {"date", "status"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"price": 0},
+        {"price": 25.5},
+        {"price": ""},
+        {"price": "-"},
+        {"price": "-1.00"},
+        {"price": "1e3"},
+        {"price": "1.005"},
+        {"is_active": 0},
+        {"is_active": "yes"},
+    ],
+)
+def test_money_is_a_string_and_flags_are_booleans(manager, changes):
+    body = {"name": "Cut", "duration_minutes": 30, "price": "25.00", **changes}
+    response = manager.post("/api/services/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == list(changes)
+
+
+@pytest.mark.django_db
+def test_a_well_formed_service_is_accepted(manager):
+    body = {"name": "Cut", "duration_minutes": 30, "price": "25", "is_active": False}
+    response = manager.post("/api/services/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["price"] == "25.00"
+
+
+def test_every_relation_filter_is_the_one_id_type():
+    found = 0
+    for path, item in spec()["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] in (
+                    "service",
+                    "staff",
+                    "endpoint",
+                ):
+                    found += 1
+                    assert parameter["schema"] == ID_SCHEMA, (method, path)
+    assert found >= 10
+
+
+@pytest.mark.django_db
+def test_an_id_filter_below_one_is_refused_the_same_way_for_everyone(manager):
+    guest = APIClient().get("/api/bookings/availability/", {"service": "0"})
+    staff = manager.get("/api/availability/", {"service": "0"})
+    for response in (guest, staff):
+        assert response.status_code == 400, response.content
+        assert list(response.json()["errors"]) == ["service"]

@@ -209,7 +209,11 @@ def test_free_slot_can_be_moved_and_deleted(staff_client, slot):
 
 def test_lists_are_paginated_with_a_capped_page_size(api_client, staff_member):
     AvailabilityFactory.create_batch(120, staff=staff_member)
-    data = api_client.get("/api/availability/?page_size=500").json()
+    # Above the schema's maximum is refused, not quietly capped (issue 34).
+    too_big = api_client.get("/api/availability/?page_size=500")
+    assert too_big.status_code == 400
+    assert list(too_big.json()["errors"]) == ["page_size"]
+    data = api_client.get("/api/availability/?page_size=100").json()
     assert set(data) == {"count", "next", "previous", "results"}
     assert data["count"] == 120
     assert len(data["results"]) == 100
