@@ -36,6 +36,9 @@ API_GUIDE = ROOT / "docs" / "api.md"
 CLIENT_DIR = ROOT / "clients" / "typescript"
 NODE_MODULES = CLIENT_DIR / "node_modules"
 GENERATOR = NODE_MODULES / "openapi-typescript" / "bin" / "cli.js"
+HEY_API = NODE_MODULES / "@hey-api" / "openapi-ts" / "bin" / "run.js"
+# Pinned for the hey-api check below, not part of the guide's openapi-fetch set.
+HEY_API_PACKAGES = {"@hey-api/openapi-ts", "zod"}
 TSC = NODE_MODULES / "typescript" / "bin" / "tsc"
 NODE = shutil.which("node")
 # tsc's diagnostics read `path(line,col): error TSnnnn: message`.
@@ -74,7 +77,7 @@ def _require_tools():
         missing = "node is not installed (apt-get install nodejs npm)"
     elif _node_major() < 20:
         missing = "node 20 or newer is needed (global fetch and crypto)"
-    elif not (GENERATOR.exists() and TSC.exists()):
+    elif not (GENERATOR.exists() and TSC.exists() and HEY_API.exists()):
         missing = f"the npm tools are not installed: run `npm ci` in {CLIENT_DIR}"
     else:
         return
@@ -145,7 +148,9 @@ def test_the_guide_installs_the_pinned_versions():
     commands, _ = _guide_section()
     installed = dict(re.findall(r"\b([a-z][\w-]*)@(\d[\w.-]*)", commands))
     assert installed == {
-        name: version for name, version in pinned.items() if name != "@types/node"
+        name: version
+        for name, version in pinned.items()
+        if name != "@types/node" and name not in HEY_API_PACKAGES
     }
     lock = json.loads((CLIENT_DIR / "package-lock.json").read_text())["packages"]
     for name, version in pinned.items():
@@ -220,3 +225,87 @@ def test_the_compiled_flow_runs_against_a_live_server(
     assert verified.availability_id == slot.pk
     assert Availability.objects.get(pk=slot.pk).is_booked
     assert Booking.objects.count() == 2
+
+
+@pytest.fixture(scope="session")
+def hey_api(tmp_path_factory):
+    """Issue 34: the SDK @hey-api/openapi-ts generates (zod validators, dates
+    with offsets) from docs/openapi.yaml, and hey-api/flow.ts compiled with it
+    under tsconfig.hey-api.json ("strict": true)."""
+    _require_tools()
+    work = tmp_path_factory.mktemp("hey-api")
+    for name in ("package.json", "openapi-ts.config.mjs", "tsconfig.hey-api.json"):
+        shutil.copy(CLIENT_DIR / name, work / name)
+    (work / "hey-api").mkdir()
+    shutil.copy(CLIENT_DIR / "hey-api" / "flow.ts", work / "hey-api")
+    (work / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+    config = ["-f", "openapi-ts.config.mjs", "-i", str(SCHEMA_FILE)]
+    subprocess.run(
+        [NODE, str(HEY_API), *config],
+        cwd=work,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    compiled = subprocess.run(
+        [NODE, str(TSC), "-p", "tsconfig.hey-api.json", "--pretty", "false"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    return work, compiled
+
+
+def test_the_hey_api_sdk_types_ids_as_numbers_and_compiles_strict(hey_api):
+    work, compiled = hey_api
+    config = json.loads((CLIENT_DIR / "tsconfig.hey-api.json").read_text())
+    assert config["compilerOptions"]["strict"] is True
+    assert compiled.returncode == 0, compiled.stdout
+    generated = work / "hey-api" / "generated"
+    types = (generated / "types.gen.ts").read_text()
+    validators = (generated / "zod.gen.ts").read_text()
+    for text in (types, validators):
+        assert "bigint" not in text.lower()
+    # The create body's ids: numbers, bounded where a JavaScript number is exact.
+    create = re.search(
+        r"export const zBookingCreateRequest = z\.object\(\{(.*?)\}\)", validators, re.S
+    )[1]
+    assert "service: z.int().gte(1).lte(9007199254740991)" in create
+    assert "z.iso.datetime({ offset: true })" in validators
+    assert (work / "dist-hey-api" / "flow.js").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_hey_api_flow_books_with_numeric_ids_against_a_live_server(
+    hey_api, live_server, service, slot
+):
+    work, compiled = hey_api
+    assert compiled.returncode == 0, compiled.stdout
+    desk = StaffUserFactory(role="desk")
+    _, token = AuthToken.objects.create(user=desk)
+    ran = subprocess.run(
+        [NODE, str(work / "dist-hey-api" / "flow.js")],
+        env={
+            **os.environ,
+            "DOCEAMOR_BASE_URL": live_server.url,
+            "DOCEAMOR_SERVICE_ID": str(service.pk),
+            "DOCEAMOR_DATE": timezone.localdate(slot.start_time).isoformat(),
+            "DOCEAMOR_STAFF_TOKEN": token,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr
+    result = json.loads(ran.stdout)
+    booking = Booking.objects.get(pk=result["bookingId"])
+    # The server refuses ids sent as strings: the booking is the proof that
+    # the SDK sent numbers.
+    assert result["slotId"] == slot.pk == booking.availability_id
+    assert result["idType"] == "number"
+    assert result["lookedUp"] == booking.reference
+    assert result["verifiedStatus"] == "confirmed"
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    assert booking.payment_verified_by == desk
