@@ -441,7 +441,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "2.0.0",
     # The repository carries no open-source licence: the API is the business's
     # own. Stated, so a generator or catalogue does not guess one.
-    "LICENSE": {"name": "Proprietary: all rights reserved by the business"},
+    "LICENSE": {
+        "name": "Proprietary: all rights reserved by the business",
+        "identifier": "LicenseRef-Proprietary",
+    },
     # Relative: the schema is served by the host it describes (/api/schema/),
     # so clients resolve every path against the address they fetched it from.
     "SERVERS": [{"url": "/", "description": "The host serving this schema."}],

@@ -37,8 +37,10 @@ CLIENT_DIR = ROOT / "clients" / "typescript"
 NODE_MODULES = CLIENT_DIR / "node_modules"
 GENERATOR = NODE_MODULES / "openapi-typescript" / "bin" / "cli.js"
 HEY_API = NODE_MODULES / "@hey-api" / "openapi-ts" / "bin" / "run.js"
-# Pinned for the hey-api check below, not part of the guide's openapi-fetch set.
-HEY_API_PACKAGES = {"@hey-api/openapi-ts", "zod"}
+REDOCLY = NODE_MODULES / "@redocly" / "cli" / "bin" / "cli.js"
+# Pinned for the hey-api and lint checks below, not in the guide's
+# openapi-fetch set.
+OTHER_TOOLS = {"@hey-api/openapi-ts", "zod", "@redocly/cli"}
 TSC = NODE_MODULES / "typescript" / "bin" / "tsc"
 NODE = shutil.which("node")
 # tsc's diagnostics read `path(line,col): error TSnnnn: message`.
@@ -77,7 +79,7 @@ def _require_tools():
         missing = "node is not installed (apt-get install nodejs npm)"
     elif _node_major() < 20:
         missing = "node 20 or newer is needed (global fetch and crypto)"
-    elif not (GENERATOR.exists() and TSC.exists() and HEY_API.exists()):
+    elif not all(path.exists() for path in (GENERATOR, TSC, HEY_API, REDOCLY)):
         missing = f"the npm tools are not installed: run `npm ci` in {CLIENT_DIR}"
     else:
         return
@@ -150,7 +152,7 @@ def test_the_guide_installs_the_pinned_versions():
     assert installed == {
         name: version
         for name, version in pinned.items()
-        if name != "@types/node" and name not in HEY_API_PACKAGES
+        if name != "@types/node" and name not in OTHER_TOOLS
     }
     lock = json.loads((CLIENT_DIR / "package-lock.json").read_text())["packages"]
     for name, version in pinned.items():
@@ -309,3 +311,25 @@ def test_the_hey_api_flow_books_with_numeric_ids_against_a_live_server(
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED
     assert booking.payment_verified_by == desk
+
+
+def test_redocly_lint_finds_nothing_with_the_committed_config():
+    """The recommended rules, less the two redocly.yaml turns off with its
+    reasons: no error and no warning."""
+    _require_tools()
+    linted = subprocess.run(
+        [NODE, str(REDOCLY), "lint", str(SCHEMA_FILE), "--config", "redocly.yaml"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "REDOCLY_TELEMETRY": "off",
+            "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true",
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    output = linted.stdout + linted.stderr
+    assert linted.returncode == 0, output
+    assert "Your API description is valid" in output
+    assert "warning" not in output.lower().replace("deprecation warning", "")
