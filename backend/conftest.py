@@ -2,7 +2,9 @@
 
 import os
 import shutil
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import close_old_connections, connection
@@ -31,7 +33,10 @@ if os.environ.get("CI"):
 def pytest_collection_modifyitems(config, items):
     on_postgresql = connection.vendor == "postgresql"
     for item in items:
-        if item.get_closest_marker("postgresql_only") and not on_postgresql:
+        wants_postgresql = item.get_closest_marker(
+            "postgresql_only"
+        ) or item.get_closest_marker("topology")
+        if wants_postgresql and not on_postgresql:
             item.add_marker(
                 pytest.mark.skip(reason="needs PostgreSQL; set DATABASE_URL")
             )
@@ -205,3 +210,33 @@ def browser_page(browser):
     )
     yield page
     page.close()
+
+
+# --- the production topology: PgBouncer, HAProxy, Redis on loopback -------------------
+
+CLUSTER_SCRIPTS = Path(__file__).resolve().parent.parent / "scripts" / "cluster"
+
+
+@pytest.fixture
+def topology():
+    """scripts/cluster/topology.py. A missing Debian package (pgbouncer,
+    haproxy, redis-server) skips the test with the reason, except under
+    CI=true, where `.ci/run` installs them and a missing one is a failure."""
+    if str(CLUSTER_SCRIPTS) not in sys.path:
+        sys.path.insert(0, str(CLUSTER_SCRIPTS))
+    import topology as tools
+
+    missing = [
+        tool
+        for tool in (tools.PGBOUNCER, tools.HAPROXY, tools.REDIS_SERVER)
+        if not os.access(tool, os.X_OK)
+    ]
+    if missing:
+        message = (
+            f"not installed: {', '.join(missing)}"
+            " (apt-get install pgbouncer haproxy redis-server)"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return tools

@@ -97,8 +97,9 @@ TEMPLATES = [
 
 
 # How long a write waits for a row lock another transaction holds before it
-# gives up (PostgreSQL: every statement of every connection; a booking write
-# then answers 503). SQLite writers queue for up to 20 s instead.
+# gives up (PostgreSQL: every statement of every transaction, set with SET
+# LOCAL as it begins; a booking write then answers 503). SQLite writers queue
+# for up to 20 s instead.
 BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 3, minimum=1)
 
 
@@ -116,13 +117,18 @@ def database_from_url(url: str) -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     elif engine == "django.db.backends.postgresql":
+        # The stock backend, but every transaction opens with SET LOCAL
+        # lock_timeout (common.postgresql): nothing is set per session, so the
+        # app runs unchanged behind PgBouncer in transaction mode.
+        config["ENGINE"] = "common.postgresql"
         config["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60, minimum=0)
-        # Set once per connection, in its startup packet, rather than with a
-        # statement in every write transaction: no write waits on a row lock
-        # for longer than this (common.db turns the timeout into a 503).
-        config.setdefault("OPTIONS", {})["options"] = (
-            f"-c lock_timeout={BOOKING_LOCK_TIMEOUT_SECONDS * 1000}ms"
-        )
+        # No session state either: a server-side cursor outlives the
+        # transaction that declared it (WITH HOLD, in autocommit), and a
+        # pooler may hand its next FETCH to another server connection. Nor
+        # prepared statements (Django's default, made explicit): psycopg
+        # binds parameters on the client and never names a statement.
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = None
         # A persistent connection that died while idle is replaced before use,
         # so the app recovers from a database restart without restarting.
         config["CONN_HEALTH_CHECKS"] = True
