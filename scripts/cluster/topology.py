@@ -161,6 +161,7 @@ class PgBouncer(Process):
 
     def start(self):
         # pgbouncer writes its own log file; its stdout only says it started.
+        self.directory.mkdir(parents=True, exist_ok=True)
         self.log.touch(exist_ok=True)
         return super().start()
 
