@@ -7,6 +7,9 @@
 VENV_REQUIREMENTS="${VENV_REQUIREMENTS:-requirements.txt}"
 source "$(dirname "$0")/_venv.sh"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings.prod}"
-.venv/bin/python manage.py migrate --no-input
+# Migrations go straight to PostgreSQL when DATABASE_URL points at a pooler
+# (PgBouncer): set MIGRATE_DATABASE_URL to the server itself (docs/operations.md).
+DATABASE_URL="${MIGRATE_DATABASE_URL:-${DATABASE_URL:-}}" \
+  .venv/bin/python manage.py migrate --no-input
 .venv/bin/python manage.py collectstatic --no-input --verbosity 0
 exec .venv/bin/gunicorn --config gunicorn.conf.py
