@@ -189,6 +189,26 @@ def machine():
     }
 
 
+# --- generated reports ----------------------------------------------------------------
+
+# docs/reliability.md and docs/benchmarks.md each end with a section that
+# scripts/cluster writes (the several-hosts topology); the single-host
+# reports keep it when they regenerate the rest, and the other way round.
+SECTION_START = "<!-- several-hosts:start -->"
+SECTION_END = "<!-- several-hosts:end -->"
+
+
+def write_keeping_section(path, text, section=None):
+    """Write `text` to `path`, followed by `section` (the several-hosts part),
+    or by the one the file already holds when `section` is None."""
+    path = Path(path)
+    old = path.read_text() if path.exists() else ""
+    if section is None and SECTION_START in old:
+        section = SECTION_START + old.split(SECTION_START, 1)[1]
+    body = text.split(SECTION_START, 1)[0].rstrip("\n") if section else text
+    path.write_text(body + ("\n\n" + section.rstrip("\n") + "\n" if section else ""))
+
+
 # --- data -----------------------------------------------------------------------------
 
 

@@ -1,9 +1,12 @@
 """The benchmark report: docs/benchmarks.md from the results JSON."""
 
-from pathlib import Path
-
 from analysis import analysis
-from harness import EXPIRY_BOOKINGS, MAX_4XX_SHARE, THROUGHPUT_LEVELS
+from harness import (
+    EXPIRY_BOOKINGS,
+    MAX_4XX_SHARE,
+    THROUGHPUT_LEVELS,
+    write_keeping_section,
+)
 
 
 def workers_text(run):
@@ -349,7 +352,7 @@ def write_report(results, path):
         ]
     lines += sweep_table(results)
     lines += analysis(results)
-    Path(path).write_text("\n".join(lines) + "\n")
+    write_keeping_section(path, "\n".join(lines) + "\n")
 
 
 def before_and_after(results):

@@ -277,7 +277,11 @@ class HAProxy(Process):
             "    balance roundrobin\n"
             "    option httpchk GET /api/health/\n"
             "    http-check expect status 200\n"
-            "    default-server inter 1s fall 2 rise 1\n"
+            # A check waits its turn behind requests at a busy host's sync
+            # workers: a short check timeout would take a slow, live host
+            # out (both at once, on a starved machine: HAProxy's 503).
+            "    timeout check 5s\n"
+            "    default-server inter 1s fall 3 rise 2\n"
             # Which host answered, so a test can see both were used.
             "    http-response set-header X-App-Host %[srv_name]\n"
             f"{servers}"

@@ -35,6 +35,8 @@ EXPLAINED_4XX = {
     "kill_9_workers": frozenset({RETRIED_CONFLICT}),
     "hup": frozenset({RETRIED_CONFLICT}),
     "term_and_restart": frozenset({RETRIED_CONFLICT}),
+    # scripts/cluster/faults.py: a whole app host killed behind HAProxy.
+    "kill_9_app_host": frozenset({RETRIED_CONFLICT}),
 }
 
 

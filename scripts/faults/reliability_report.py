@@ -2,6 +2,7 @@
 scenario is checks.verdict's, made when it ran)."""
 
 from checks import CHECKS, EXPLAINED_4XX_REASON
+from harness import write_keeping_section
 
 SCENARIOS = {
     "baseline": "no fault",
@@ -214,4 +215,4 @@ def write_report(results, path):
         "`reliability-results.json`.",
         "",
     ]
-    path.write_text("\n".join(lines))
+    write_keeping_section(path, "\n".join(lines))

@@ -1,10 +1,10 @@
 """The production topology, end to end (issue 33): HAProxy -> two gunicorn app
 hosts (prod settings) -> PgBouncer in transaction mode -> PostgreSQL, with the
-throttles on redis-server. scripts/cluster starts it; scripts/cluster/checks.py
+throttles on redis-server. scripts/cluster starts it; scripts/cluster/must_show.py
 holds the checks, which also run by hand against `cluster.py start`.
 
 The race here is TOPOLOGY_RACE_SLOTS (40) slots x 20 clients, to keep CI
-short; `checks.py` runs the full 200 (docs/operations.md has the figures).
+short; `must_show.py` runs the full 200 (docs/operations.md has the figures).
 """
 
 import json
@@ -36,15 +36,15 @@ def cluster(topology, tmp_path, transactional_db):
 
 def test_two_hosts_behind_haproxy_through_pgbouncer(cluster):
     # scripts/cluster is on the path (the `topology` fixture).
-    import checks
+    import must_show
     from harness import Database
 
     db = Database(cluster.direct_url)
     slots = int(os.environ.get("TOPOLOGY_RACE_SLOTS", 40))
 
-    race = checks.race(cluster.url, db, slots)
-    unpaid = checks.unpaid_limit(cluster.url, db)
-    throttle = checks.throttle(cluster.url)
+    race = must_show.race(cluster.url, db, slots)
+    unpaid = must_show.unpaid_limit(cluster.url, db)
+    throttle = must_show.throttle(cluster.url)
 
     # Every slot booked once, the losers told 409, no 5xx, over both hosts.
     assert race["pass"], json.dumps(race, indent=2)

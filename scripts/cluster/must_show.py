@@ -1,7 +1,7 @@
 """What must hold through HAProxy -> app hosts -> PgBouncer -> PostgreSQL
 (issue 33), checked against a running cluster:
 
-    scripts/cluster/checks.py [--url http://127.0.0.1:8180]
+    scripts/cluster/must_show.py [--url http://127.0.0.1:8180]
                               [--database-url postgres://postgres@127.0.0.1/doceamor_cluster]
 
 - race: 200 slots, each raced by 20 clients at once: 200 booked, 0 doubles,

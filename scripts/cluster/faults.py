@@ -1,0 +1,313 @@
+"""The fault matrix on the several-hosts topology (issue 33):
+
+    scripts/cluster/faults.py [--hosts 2] [--database doceamor_cluster_faults]
+
+HAProxy -> app hosts -> PgBouncer (transaction mode) -> PostgreSQL, Redis for
+the throttles, started by `cluster.Cluster`; the clients of scripts/faults
+(load.py: retry with the same Idempotency-Key, as docs/api.md says) book
+through HAProxy while each fault is injected, and scripts/faults/checks.py
+compares the database with what the clients were told. Scenarios:
+
+- cluster_baseline: no fault.
+- kill_9_app_host: one host's gunicorn master and workers killed with
+  SIGKILL mid-load, started again 8 s later; HAProxy routes around it.
+- restart_pgbouncer: PgBouncer stopped and started again on its port.
+- restart_redis: redis-server stopped for 4 s and started again: the
+  throttles fail open (each host logs it) and bookings continue.
+- rolling_deploy: each host in turn drained in HAProxy, stopped (TERM,
+  requests in flight finish), started and put back: 0 failed requests.
+
+The load comes from one address, so the per-client limits are lifted as in
+the single-host matrix (scripts/bench/stack_env.sh); the throttle is still
+consulted on every create (and fails open without Redis). Writes
+reliability-cluster-results.json and the "Several hosts" section of
+docs/reliability.md (scripts/faults/reliability_report.py keeps it when it
+regenerates the rest).
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parents[1]
+sys.path[1:1] = [str(SCRIPTS / "faults"), str(SCRIPTS / "bench")]
+
+from checks import database_checks, verdict  # noqa: E402 (scripts/faults)
+from cluster import LIFTED_LIMITS, Cluster  # noqa: E402
+from harness import (  # noqa: E402
+    SECTION_END,
+    SECTION_START,
+    Api,
+    Database,
+    child_pids,
+    future,
+    machine,
+    write_keeping_section,
+)
+from load import GIVE_UP_SECONDS, Load  # noqa: E402
+from topology import PGBOUNCER, PROJECT_DIR  # noqa: E402
+
+
+class ClusterMatrix:
+    def __init__(self, args):
+        self.args = args
+        self.cluster = Cluster(
+            Path(tempfile.mkdtemp(prefix="doceamor-cluster-faults-")),
+            database=args.database,
+            hosts=args.hosts,
+            env=LIFTED_LIMITS,
+        )
+        self.db = Database(self.cluster.direct_url)
+        self.api = Api(self.cluster.url, timeout=10)
+        self.results = {}
+        self.next_day = 500
+
+    def run_all(self, only):
+        self.cluster.prepare_database()
+        self.cluster.start()
+        try:
+            scenarios = {
+                "cluster_baseline": (10, lambda load, windows: None),
+                "kill_9_app_host": (20, self.kill_9_host),
+                "restart_pgbouncer": (15, self.restart_pgbouncer),
+                "restart_redis": (15, self.restart_redis),
+                "rolling_deploy": (10 + 8 * self.args.hosts, self.rolling_deploy),
+            }
+            for name, (seconds, fault) in scenarios.items():
+                if only and name not in only:
+                    continue
+                self.run(name, seconds, fault)
+                self.results[name].update(verdict(name, self.results[name]))
+                print(f"[cluster] {name}: {json.dumps(self.results[name])}", flush=True)
+        finally:
+            self.cluster.stop()
+
+    def logs(self):
+        return "".join(host.log.read_text(errors="replace") for host in self.hosts)
+
+    @property
+    def hosts(self):
+        return self.cluster.hosts
+
+    def run(self, name, seconds, fault):
+        print(f"[cluster] {name}: {seconds} s", flush=True)
+        service_id, staff_ids = self.db.catalogue(name, staff_count=20)
+        slot_ids = self.db.slots(staff_ids, seconds * 20, start=future(self.next_day))
+        self.next_day += seconds * 20 // 40 + 2
+        offsets = [len(host.log.read_text(errors="replace")) for host in self.hosts]
+        load = Load(self.api, service_id, slot_ids, self.args.clients, name)
+        windows, extra = [], {}
+        load.start()
+        injector = threading.Thread(
+            target=lambda: extra.update(fault(load, windows) or {})
+        )
+        injector.start()
+        time.sleep(seconds)
+        injector.join()
+        load.finish()
+        logged = "".join(
+            host.log.read_text(errors="replace")[offset:]
+            for host, offset in zip(self.hosts, offsets, strict=True)
+        )
+        extra["store_failures_logged"] = logged.count("rate limit store failed")
+        extra["server_errors_logged"] = dict(
+            Counter(
+                re.sub(r"\d+", "N", match.group(1))[:70]
+                for match in re.finditer(r" ERROR (\S+ [^:\[]*)", logged)
+            )
+        )
+        figures = load.figures(windows)
+        self.results[name] = {
+            **figures,
+            "status_5xx": sum(v for k, v in figures["errors"].items() if k[:1] == "5"),
+            "server_tracebacks": logged.count("Traceback"),
+            **database_checks(self.db, service_id, load.told),
+            **extra,
+        }
+
+    @staticmethod
+    def at(load, offset):
+        delay = load.started + offset - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+
+    # --- the faults: each a function of (load, windows) --------------------------
+
+    def kill_9_host(self, load, windows):
+        self.at(load, 5)
+        host = self.hosts[0]
+        started = time.monotonic()
+        for pid in [host.pid, *child_pids(host.pid)]:
+            os.kill(pid, signal.SIGKILL)
+        host.process.wait()
+        time.sleep(8)
+        host.start()
+        windows.append((started, time.monotonic()))
+        return {"host_killed": host.name}
+
+    def restart_pgbouncer(self, load, windows):
+        self.at(load, 5)
+        started = time.monotonic()
+        self.cluster.pgbouncer.restart()
+        windows.append((started, time.monotonic()))
+
+    def restart_redis(self, load, windows):
+        self.at(load, 5)
+        started = time.monotonic()
+        self.cluster.redis.stop()
+        time.sleep(4)
+        self.cluster.redis.start()
+        windows.append((started, time.monotonic()))
+
+    def rolling_deploy(self, load, windows):
+        self.at(load, 4)
+        for host in self.hosts:
+            started = time.monotonic()
+            self.haproxy_command(f"set server app/{host.name} state drain")
+            # Let the requests HAProxy already sent it finish, then restart.
+            deadline = time.monotonic() + 15
+            while self.server_stat(host.name, "scur") != "0":
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            host.stop()
+            host.start()
+            self.haproxy_command(f"set server app/{host.name} state ready")
+            # Back in rotation once HAProxy's next health check passes.
+            deadline = time.monotonic() + 10
+            while "UP" not in self.server_stat(host.name, "status"):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            windows.append((started, time.monotonic()))
+        return {"hosts_restarted": [host.name for host in self.hosts]}
+
+    def haproxy_command(self, command):
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.connect(str(self.cluster.haproxy.stats_socket))
+            sock.sendall(command.encode() + b"\n")
+            return sock.recv(65536).decode()
+
+    def server_stat(self, name, column):
+        """One column of HAProxy's `show stat` for a server of backend `app`."""
+        header, *rows = self.haproxy_command("show stat").splitlines()
+        index = header.lstrip("# ").split(",").index(column)
+        for row in rows:
+            fields = row.split(",")
+            if fields[:2] == ["app", name]:
+                return fields[index]
+        return ""
+
+
+def report(results):
+    """The "Several hosts" section of docs/reliability.md."""
+    scenarios, m = results["scenarios"], results["machine"]
+    lines = [
+        SECTION_START,
+        "## Several hosts: HAProxy, app hosts, PgBouncer, Redis",
+        "",
+        "Generated by `scripts/cluster/faults.py` (do not edit by hand) on "
+        f"{results['finished_at']}: HAProxy → {results['hosts']} gunicorn app "
+        "hosts (2 sync workers each, `config.settings.prod`) → PgBouncer "
+        f"{results['pgbouncer']} in transaction mode → PostgreSQL "
+        f"{m['postgresql']}, throttles on redis-server, all on loopback on "
+        f"{m['cpus']} CPUs shared with other work; {results['clients']} clients "
+        "through HAProxy, retrying as above. Nothing is done by hand between "
+        "scenarios.",
+        "",
+        "| scenario | requests | committed | errors clients saw | 5xx | "
+        "doubles | untold | told, missing | recovery s | targets |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, r in scenarios.items():
+        errors = ", ".join(f"{k}: {v}" for k, v in r["errors"].items()) or "none"
+        recovery = ", ".join(str(x) for x in r["recovery_s"]) or "-"
+        verdict_text = (
+            "met"
+            if not r["targets_missed"]
+            else ("**missed**: " + "; ".join(r["targets_missed"]))
+        )
+        lines.append(
+            f"| {name} | {r['requests']} | {r['bookings_committed']} | {errors} | "
+            f"{r['status_5xx']} | {r['double_bookings']} | {r['untold_bookings']} | "
+            f"{r['told_but_missing']} | {recovery} | {verdict_text} |"
+        )
+    redis = scenarios.get("restart_redis")
+    lines += [
+        "",
+        "- **kill_9_app_host**: the host's gunicorn master and workers get "
+        "SIGKILL; requests it held end in HAProxy's 502 (no `code`: HAProxy's "
+        "own page), which clients retry with the same key; new connections "
+        "to the dead host fail at once and HAProxy sends them to the other "
+        "(`retries 2`, `option redispatch`) until three failed health checks "
+        "1 s apart take it out. Started again 8 s later, it rejoins.",
+        "- **restart_pgbouncer**: server and client connections are cut; "
+        "requests in flight answer 503 `database_unavailable` and are retried; "
+        "the next request of each worker connects again (CONN_MAX_AGE=0).",
+        "- **restart_redis**: the throttles fail open and each host logs "
+        f"`rate limit store failed, request allowed` ({redis['store_failures_logged']}"
+        " lines in this run); bookings go on."
+        if redis
+        else "",
+        "- **rolling_deploy**: each host is set to `drain` on HAProxy's admin "
+        "socket, stopped with TERM once its requests are done, started, set "
+        "`ready`, and back in rotation at the next health check: the target "
+        "is 0 failed requests of any kind.",
+        SECTION_END,
+    ]
+    return "\n".join(line for line in lines if line is not None) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--hosts", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--database", default="doceamor_cluster_faults")
+    parser.add_argument("--only", default="")
+    parser.add_argument("--json", default="reliability-cluster-results.json")
+    parser.add_argument("--report", default=str(PROJECT_DIR / "docs/reliability.md"))
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the report from --json"
+    )
+    args = parser.parse_args()
+    if args.report_only:
+        report_path = Path(args.report)
+        results = json.loads(Path(args.json).read_text())
+        write_keeping_section(report_path, report_path.read_text(), report(results))
+        return
+    matrix = ClusterMatrix(args)
+    started = time.monotonic()
+    matrix.run_all({name for name in args.only.split(",") if name})
+    version = os.popen(f"{PGBOUNCER} --version").read()
+    results = {
+        "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "total_seconds": round(time.monotonic() - started),
+        "machine": {**machine(), "postgresql": matrix.db.scalar("SHOW server_version")},
+        "pgbouncer": version.split()[1] if version else "?",
+        "hosts": args.hosts,
+        "clients": args.clients,
+        "give_up_seconds": GIVE_UP_SECONDS,
+        "scenarios": matrix.results,
+    }
+    Path(args.json).write_text(json.dumps(results, indent=2))
+    report_path = Path(args.report)
+    write_keeping_section(report_path, report_path.read_text(), report(results))
+    missed = {
+        n: r["targets_missed"] for n, r in matrix.results.items() if r["targets_missed"]
+    }
+    if missed:
+        sys.exit(f"Targets missed: {missed}")
+
+
+if __name__ == "__main__":
+    main()
