@@ -54,7 +54,7 @@ def pgbouncer_totals(cluster, database):
         for row in cursor.fetchall():
             stats = dict(zip(columns, row, strict=True))
             if stats["database"] == database:
-                return stats["total_query_count"], stats["total_xact_count"]
+                return int(stats["total_query_count"]), int(stats["total_xact_count"])
     return 0, 0
 
 
@@ -84,6 +84,7 @@ def round_with(hosts, args, day):
         time.sleep(args.seconds)
         load.finish()
         statements_after, xacts_after = pgbouncer_totals(cluster, args.database)
+        load_average = round(os.getloadavg()[0], 1)
     finally:
         cluster.stop()
     figures = load.figures([])
@@ -103,6 +104,9 @@ def round_with(hosts, args, day):
         "p50_ms": figures["p50_ms"],
         "p99_ms": figures["p99_ms"],
         "errors": figures["errors"],
+        # The machine's 1-minute load average as the round ended: other work
+        # sharing the CPUs shows here.
+        "load_average": load_average,
         # Health checks and the warm-up's tail are in the counters too: a
         # small overcount, the same for every round.
         "statements_per_booking": round(
@@ -146,8 +150,9 @@ def report(results):
         "booking.",
         "",
         "| app hosts | workers | creates/s | per CPU | p50 ms | p99 ms | "
-        "statements / booking | transactions / booking | errors | oversold |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "statements / booking | transactions / booking | errors | oversold | "
+        "load average |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results["rounds"]:
         errors = ", ".join(f"{k}: {v}" for k, v in r["errors"].items()) or "none"
@@ -155,7 +160,7 @@ def report(results):
             f"| {r['hosts']} | {r['workers']} | {r['creates_per_second']} | "
             f"{r['creates_per_second_per_cpu']} | {r['p50_ms']} | {r['p99_ms']} | "
             f"{r['statements_per_booking']} | {r['transactions_per_booking']} | "
-            f"{errors} | {r['oversold']} |"
+            f"{errors} | {r['oversold']} | {r.get('load_average', '-')} |"
         )
     lines += [
         "",
@@ -163,7 +168,15 @@ def report(results):
         "and PostgreSQL, so more hosts cannot make more creates/s here; what the "
         "table shows is that adding hosts costs nothing per booking (the same "
         "statements, nothing oversold) and that no host waits on another: every "
-        "booking's only shared point is PostgreSQL's row locks.",
+        "booking's only shared point is PostgreSQL's row locks. The load "
+        "sends an `Idempotency-Key`, so a booking is the 14 statements of "
+        "`test_a_create_costs_a_fixed_handful_of_statements` (the throttle's "
+        "upsert in a transaction of its own, then `BEGIN; SET LOCAL "
+        "lock_timeout` ... `COMMIT`): PgBouncer and the per-transaction lock "
+        "timeout add none. A load average well above the CPU count means "
+        "other work took most of the machine, and the absolute creates/s "
+        "fall with it (compare the single-host figures above, measured on "
+        "an idle machine).",
         SECTION_END,
     ]
     return "\n".join(lines) + "\n"

@@ -31,7 +31,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlparse
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))
 
 from harness import Database, answer_kind, future, guest, run_clients
 
