@@ -41,9 +41,10 @@ class ClashingInsert(Exception):
 def write_transaction() -> Iterator[None]:
     """`transaction.atomic()` whose lock waits end in LockTimeout.
 
-    On PostgreSQL every connection has `lock_timeout` set to
-    BOOKING_LOCK_TIMEOUT_SECONDS when it opens (settings: the database
-    OPTIONS), so this costs no statement of its own. A request that cannot
+    On PostgreSQL every transaction opens with `SET LOCAL lock_timeout` =
+    BOOKING_LOCK_TIMEOUT_SECONDS in its BEGIN (common.postgresql), so this
+    costs no statement of its own and survives PgBouncer's transaction
+    pooling. A request that cannot
     get its rows in time gets LockTimeout (503, retry shortly) instead of
     hanging a worker; the transaction is rolled back whole either way.
     """
