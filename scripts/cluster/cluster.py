@@ -60,6 +60,9 @@ def host_environment(database_url: str, redis_url: str, **overrides) -> dict:
         "CELERY_BROKER_URL": redis_url.rsplit("/", 1)[0] + "/1",
         "BOOKING_LOG_LEVEL": "WARNING",
         "GUNICORN_WORKERS": "2",
+        # Beat runs the expiry job every 10 s (120 in production), so a check
+        # sees it within seconds.
+        "BOOKING_EXPIRY_INTERVAL_SECONDS": "10",
         **overrides,
     }
 

@@ -13,6 +13,8 @@
 - throttle: one client sends N + 4 creates within a minute, spread over the
   hosts: exactly N (BOOKING_CREATE_THROTTLE_RATE, 10/min) get past the
   throttle, the rest 429 with Retry-After; another client is not throttled.
+- scheduled expiry: Celery beat and its worker, on the Redis broker and
+  through PgBouncer, cancel overdue unpaid bookings (each once).
 
 Each returns its figures and `pass`; the tests
 (backend/config/tests/test_topology.py) assert on them. Bookings and slots
@@ -194,13 +196,44 @@ def throttle(base_url: str, extra: int = 4) -> dict:
     }
 
 
+def scheduled_expiry(db: Database, overdue: int = 5, timeout: float = 60) -> dict:
+    """Celery beat and worker (`cluster.py start`, or Cluster(celery=True))
+    run the expiry job through PgBouncer: overdue unpaid bookings are
+    cancelled, each with one timeout event."""
+    service_id, (staff_id,) = db.catalogue("cluster expiry", staff_count=1)
+    slot_ids = db.slots([staff_id], overdue, start=future(250))
+    db.overdue_bookings(service_id, slot_ids)
+    started = time.monotonic()
+    unpaid = overdue
+    while unpaid and time.monotonic() - started < timeout:
+        time.sleep(1)
+        unpaid = db.scalar(
+            "SELECT count(*) FROM bookings_booking"
+            " WHERE service_id = %s AND status = 'awaiting_payment'",
+            [service_id],
+        )
+    events = db.scalar(
+        "SELECT count(*) FROM bookings_bookingevent e JOIN bookings_booking b"
+        " ON b.id = e.booking_id WHERE b.service_id = %s"
+        " AND e.note = 'payment timeout'",
+        [service_id],
+    )
+    return {
+        "overdue": overdue,
+        "still_unpaid": unpaid,
+        "timeout_events": events,
+        "seconds": round(time.monotonic() - started, 1),
+        "pass": unpaid == 0 and events == overdue,
+    }
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8180")
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/doceamor_cluster"
     )
-    parser.add_argument("--only", default="race,unpaid_limit,throttle")
+    parser.add_argument("--only", default="race,unpaid_limit,throttle,scheduled_expiry")
     parser.add_argument("--race-slots", type=int, default=RACE_SLOTS)
     args = parser.parse_args(argv)
     db = Database(args.database_url)
@@ -208,6 +241,7 @@ def main(argv=None):
         "race": lambda: race(args.url, db, args.race_slots),
         "unpaid_limit": lambda: unpaid_limit(args.url, db),
         "throttle": lambda: throttle(args.url),
+        "scheduled_expiry": lambda: scheduled_expiry(db),
     }
     results = {name: checks[name]() for name in args.only.split(",")}
     print(json.dumps(results, indent=2))

@@ -1,7 +1,8 @@
 """The production topology, end to end (issue 33): HAProxy -> two gunicorn app
 hosts (prod settings) -> PgBouncer in transaction mode -> PostgreSQL, with the
-throttles on redis-server. scripts/cluster starts it; scripts/cluster/must_show.py
-holds the checks, which also run by hand against `cluster.py start`.
+throttles on redis-server and Celery beat and a worker running the jobs.
+scripts/cluster starts it; scripts/cluster/must_show.py holds the checks,
+which also run by hand against `cluster.py start`.
 
 The race here is TOPOLOGY_RACE_SLOTS (40) slots x 20 clients, to keep CI
 short; `must_show.py` runs the full 200 (docs/operations.md has the figures).
@@ -29,6 +30,7 @@ def cluster(topology, tmp_path, transactional_db):
         hosts=2,
         pg_host=database["HOST"] or "127.0.0.1",
         pg_port=int(database["PORT"] or 5432),
+        celery=True,
     ).start()
     yield running
     running.stop()
@@ -45,6 +47,7 @@ def test_two_hosts_behind_haproxy_through_pgbouncer(cluster):
     race = must_show.race(cluster.url, db, slots)
     unpaid = must_show.unpaid_limit(cluster.url, db)
     throttle = must_show.throttle(cluster.url)
+    expiry = must_show.scheduled_expiry(db)
 
     # Every slot booked once, the losers told 409, no 5xx, over both hosts.
     assert race["pass"], json.dumps(race, indent=2)
@@ -55,3 +58,5 @@ def test_two_hosts_behind_haproxy_through_pgbouncer(cluster):
     # 10/min counted in Redis across both hosts: 10 through, 4 refused.
     assert throttle["pass"], json.dumps(throttle, indent=2)
     assert throttle["statuses"] == {"400": 10, "429": 4}
+    # Celery beat and a worker run the expiry job through PgBouncer.
+    assert expiry["pass"], json.dumps(expiry, indent=2)
