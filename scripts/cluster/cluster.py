@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -185,6 +186,10 @@ def stop_recorded(directory: Path) -> list[str]:
             except ProcessLookupError:
                 break
             time.sleep(0.1)
+    # pgbouncer's own directory, when running as root (topology.PgBouncer).
+    bouncer_dir = Path(state["parts"]["pgbouncer"]["log"]).parent
+    if bouncer_dir.name.startswith("doceamor-pgbouncer-"):
+        shutil.rmtree(bouncer_dir, ignore_errors=True)
     state_file.unlink()
     return stopped
 
