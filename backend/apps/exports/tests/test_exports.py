@@ -355,3 +355,25 @@ def test_the_admin_page_downloads_the_same_file(books, client):
         },
     )
     assert bad.status_code == 200 and b"errorlist" in bad.content
+
+
+def test_rows_come_in_chunks_in_order_and_complete(books, monkeypatch):
+    """Chunks of 1: every row once, oldest first, one query per chunk (no
+    server-side cursor, which PgBouncer's transaction pooling cannot keep)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.exports import selectors
+
+    with CaptureQueriesContext(connection) as one_chunk:
+        _, whole = download(client_for(), format="csv")
+    monkeypatch.setattr(selectors, "CHUNK_SIZE", 1)
+    with CaptureQueriesContext(connection) as four_chunks:
+        _, chunked = download(client_for(), format="csv")
+    assert chunked == whole
+    rows = list(csv.reader(io.StringIO(chunked.decode("utf-8-sig"))))[1:]
+    assert [row[0] for row in rows] == [
+        books[name].reference
+        for name in ("desk_paid", "bank_paid", "cancelled", "unpaid")
+    ]
+    assert len(four_chunks.captured_queries) == len(one_chunk.captured_queries) + 3
