@@ -1,0 +1,7 @@
+from rest_framework.routers import DefaultRouter
+
+from apps.privacy.views import ErasureViewSet, ExportViewSet
+
+router = DefaultRouter()
+router.register("privacy/erasures", ErasureViewSet, basename="privacy-erasure")
+router.register("privacy/export", ExportViewSet, basename="privacy-export")
