@@ -52,4 +52,4 @@ class ErasureRecord(models.Model):
         ]
 
     def __str__(self):
-        return f"Erasure {self.pk} ({self.get_source_display()}, {self.created_at:%Y-%m-%d})"
+        return f"Erasure {self.pk} ({self.get_source_display()})"

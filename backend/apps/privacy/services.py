@@ -98,7 +98,7 @@ def personal_data_erase(
         keys |= {b.customer_email_key for b in erase if b.customer_email_key}
         counts = bookings_anonymise(erase, email_keys=keys, now=now)
         # The reason is kept; the contact, if staff typed it there, is not.
-        needles = Target(bookings=bookings).needles + [contact.value, contact.key]
+        needles = [*Target(bookings=bookings).needles, contact.value, contact.key]
         record = ErasureRecord.objects.create(
             created_at=now,
             source=source,

@@ -1,6 +1,6 @@
-import hashlib
-
 """The booking row, its audit trail, stored idempotent answers and access links."""
+
+import hashlib
 
 from django.db.models import Case, Q, Value, When
 

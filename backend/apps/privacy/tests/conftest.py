@@ -1,3 +1,4 @@
+import io
 import json
 from datetime import timedelta
 
@@ -103,7 +104,7 @@ def contact_webhook(db, settings):
 
 
 def run_jobs():
-    call_command("run_scheduled_jobs", stdout=open("/dev/null", "w"))
+    call_command("run_scheduled_jobs", stdout=io.StringIO())
 
 
 CSV_MAP = {
