@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.privacy.models import ErasureRecord
@@ -80,6 +81,8 @@ class ErasureResultSerializer(ErasureSerializer):
         read_only_fields = fields
 
 
+# One object, though served by a viewset's `list` (GET /api/privacy/export/).
+@extend_schema_serializer(many=False)
 class ExportSerializer(serializers.Serializer):
     """Everything held about one contact, by kind."""
 

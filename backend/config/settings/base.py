@@ -475,6 +475,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "apps.bookings.models.Booking.Status",
+        "ErasureSourceEnum": "apps.privacy.models.ErasureRecord.Source",
     },
 }
 
