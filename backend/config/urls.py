@@ -27,6 +27,8 @@ PUBLIC_ENDPOINTS = {
     "bookings/lookup/cancel": "booking-lookup-cancel",
     "bookings/lookup/reschedule": "booking-lookup-reschedule",
     "closures/days": "closure-days",
+    "privacy/requests": "privacy-request-list",
+    "privacy/requests/confirm": "privacy-request-confirm",
     "schema": "schema",
     "docs": "docs",
     "redoc": "redoc",

@@ -9,3 +9,11 @@ class ContactRequired(InvalidInput):
 class ContactUnusable(InvalidInput):
     code = "contact_unusable"
     default_detail = "This is not an email address or phone number we can look up."
+
+
+class PrivacyLinkInvalid(InvalidInput):
+    code = "privacy_link_invalid"
+    default_detail = (
+        "This link is not valid any more (used, expired or mistyped). Ask for a "
+        "new one on the booking page."
+    )

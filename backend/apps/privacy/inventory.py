@@ -55,4 +55,5 @@ NOT_PERSONAL: dict[str, str] = {
     "privacy.ErasureRecord.erased_references": "booking references",
     "privacy.ErasureRecord.kept": "booking references and why",
     "privacy.ErasureRecord.counts": "counts by shredder",
+    "privacy.GuestRequest.token_hash": "SHA-256 of a random token",
 }

@@ -9,7 +9,23 @@ def apply_retention() -> str:
     return bookings_apply_retention().summary()
 
 
+def send_privacy_links() -> str:
+    from apps.privacy.guest import guest_links_send, guest_requests_purge
+
+    sent = guest_links_send()
+    purged = guest_requests_purge()
+    return f"Sent {sent} links to export or erase personal data; purged {purged}."
+
+
 JOBS = [
+    # Before sending, so a link asked for now leaves in the same run.
+    ScheduledJob(
+        name="send_privacy_links",
+        run=send_privacy_links,
+        order=31,
+        every_seconds=60,
+        interval_env="BOOKING_NOTIFICATION_INTERVAL_SECONDS",
+    ),
     # With the purges, after sending: an email queued this run about a
     # booking leaves before the booking could be anonymised.
     ScheduledJob(

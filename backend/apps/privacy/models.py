@@ -53,3 +53,39 @@ class ErasureRecord(models.Model):
 
     def __str__(self):
         return f"Erasure {self.pk} ({self.get_source_display()})"
+
+
+class GuestRequest(models.Model):
+    """A guest's request, from the guest page, to export or erase their data.
+
+    Every request is written the same way whether or not the address is
+    known (so neither the answer nor its time tells a stranger anything);
+    the job `send_privacy_links` then emails a single-use link to an address
+    that has bookings, and forgets an address that has none. Only a SHA-256
+    of the link's token is kept; the address itself only until the link is
+    used or expires.
+    """
+
+    class Action(models.TextChoices):
+        EXPORT = "export", "Export"
+        ERASE = "erase", "Erase"
+
+    action = models.CharField(max_length=6, choices=Action.choices)
+    email = models.EmailField(blank=True)
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(processed_at__isnull=True),
+                name="privacy_request_pending_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} request {self.pk}"

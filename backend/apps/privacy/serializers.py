@@ -42,7 +42,9 @@ class ErasureSerializer(serializers.ModelSerializer):
     kept = KeptBookingSerializer(
         many=True, help_text="Bookings left as they were, and why."
     )
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ErasureRecord
@@ -94,3 +96,22 @@ class ExportSerializer(serializers.Serializer):
     bank_transactions = serializers.ListField(child=serializers.DictField())
     webhook_deliveries = serializers.ListField(child=serializers.DictField())
     erasures = serializers.ListField(child=serializers.DictField())
+
+
+class GuestRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    action = serializers.ChoiceField(choices=["export", "erase"])
+
+
+class GuestRequestAnswerSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class GuestConfirmSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=100, help_text="From the emailed link.")
+
+
+class GuestConfirmAnswerSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["export", "erase"])
+    export = ExportSerializer(allow_null=True, help_text="For `export`.")
+    erasure = ErasureResultSerializer(allow_null=True, help_text="For `erase`.")

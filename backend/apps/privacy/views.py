@@ -1,8 +1,9 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.privacy import services
+from apps.privacy import guest, services
 from apps.privacy.models import ErasureRecord
 from apps.privacy.serializers import (
     ContactSerializer,
@@ -10,11 +11,22 @@ from apps.privacy.serializers import (
     ErasureResultSerializer,
     ErasureSerializer,
     ExportSerializer,
+    GuestConfirmAnswerSerializer,
+    GuestConfirmSerializer,
+    GuestRequestAnswerSerializer,
+    GuestRequestSerializer,
 )
+from apps.ratelimits.throttles import FixedWindowThrottle
 from common.api import ErrorSerializer
+from common.permissions import PUBLIC
 
 
 def erasure_answer(result: services.ErasureResult) -> dict:
+    return ErasureResultSerializer(_answered(result)).data
+
+
+def _answered(result: services.ErasureResult):
+    """The record, with what the answer says beyond it."""
     record = result.record
     record.nothing_left = result.nothing_left
     record.previous_erasures = [previous.created_at for previous in result.previous]
@@ -27,7 +39,7 @@ def erasure_answer(result: services.ErasureResult) -> dict:
             f"Anonymised {len(result.erased)} bookings; kept {len(result.kept)} "
             "still ahead."
         )
-    return ErasureResultSerializer(record).data
+    return record
 
 
 class ErasureViewSet(
@@ -90,5 +102,63 @@ class ExportViewSet(viewsets.GenericViewSet):
             phone=query.validated_data.get("phone", ""),
         )
         response = Response(ExportSerializer(data).data)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class GuestLookupThrottle(FixedWindowThrottle):
+    """The lookups' budget: probing addresses costs what probing references
+    costs (the same counter)."""
+
+    scope = "booking_lookup"
+
+
+GUEST_ANSWER = (
+    "If this address has bookings with us, we have emailed it a link to "
+    "confirm. The link works once and for a short while."
+)
+
+
+class GuestRequestViewSet(viewsets.GenericViewSet):
+    """A guest asks for their data, or for its erasure, from the guest page."""
+
+    action_permissions = {"create": PUBLIC, "confirm": PUBLIC}
+    throttle_classes = [GuestLookupThrottle]
+    authentication_classes = []
+    filter_backends = []
+    serializer_class = GuestRequestSerializer
+
+    @extend_schema(
+        request=GuestRequestSerializer,
+        responses={202: GuestRequestAnswerSerializer, 400: ErrorSerializer},
+        summary="Ask to export or erase your data",
+        description="The same answer, with the same work behind it, whether or "
+        "not the address is known; a link to confirm is emailed (by the next "
+        "scheduled run) only to an address with bookings.",
+    )
+    def create(self, request):
+        query = GuestRequestSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        guest.guest_request_create(**query.validated_data)
+        return Response({"detail": GUEST_ANSWER}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=GuestConfirmSerializer,
+        responses={200: GuestConfirmAnswerSerializer, 400: ErrorSerializer},
+        summary="Confirm with the emailed link",
+        description="Exports (the JSON of GET /api/privacy/export/) or erases "
+        "(the answer of POST /api/privacy/erasures/), once per link.",
+    )
+    @action(detail=False, methods=["post"])
+    def confirm(self, request):
+        query = GuestConfirmSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        done = guest.guest_request_confirm(token=query.validated_data["token"])
+        answer = {
+            "action": done.action,
+            "export": done.export,
+            "erasure": _answered(done.erasure) if done.erasure else None,
+        }
+        response = Response(GuestConfirmAnswerSerializer(answer).data)
         response["Cache-Control"] = "private, no-store"
         return response

@@ -42,6 +42,7 @@ ALLOWED_APP_IMPORTS = {
     # and overwrites it there (through webhooks' own redaction hook).
     "privacy": {
         "bookings",
+        "ratelimits",
         "notifications",
         "payments",
         "webhooks",

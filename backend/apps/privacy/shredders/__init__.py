@@ -11,6 +11,7 @@ from apps.privacy.shredders.bookings import (
     BookingShredder,
     IdempotencyShredder,
 )
+from apps.privacy.shredders.guest_requests import GuestRequestShredder
 from apps.privacy.shredders.notifications import NotificationShredder
 from apps.privacy.shredders.payments import BankTransactionShredder
 from apps.privacy.shredders.webhooks import WebhookShredder
@@ -23,6 +24,7 @@ BUILT_IN = [
     BankTransactionShredder(),
     WebhookShredder(),
     AdminLogShredder(),
+    GuestRequestShredder(),
     BookingShredder(),
 ]
 
