@@ -12,6 +12,7 @@ a text field that is in neither.
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from apps.privacy.contacts import identifying_strings
 
@@ -33,16 +34,33 @@ class Target:
     def references(self) -> set[str]:
         return {booking.reference for booking in self.bookings}
 
-    @property
-    def needles(self) -> list[str]:
-        found = set()
-        for booking in self.bookings:
-            found |= identifying_strings(
-                name=booking.customer_name,
-                email=booking.customer_email,
-                phone=booking.customer_phone,
-                digits=booking.customer_phone_digits,
+    @cached_property
+    def needles_by_booking(self) -> dict[int, list[str]]:
+        """Each booking's own strings: a row about one booking (an email, an
+        event) is scrubbed of its guest's, not of the whole batch's."""
+        return {
+            booking.pk: sorted(
+                identifying_strings(
+                    name=booking.customer_name,
+                    email=booking.customer_email,
+                    phone=booking.customer_phone,
+                    digits=booking.customer_phone_digits,
+                ),
+                key=len,
+                reverse=True,
             )
+            for booking in self.bookings
+        }
+
+    @cached_property
+    def needles(self) -> list[str]:
+        found = set().union(*self.needles_by_booking.values())
+        return sorted(found, key=len, reverse=True)
+
+    def needles_of(self, *booking_ids) -> list[str]:
+        found = set()
+        for booking_id in booking_ids:
+            found.update(self.needles_by_booking.get(booking_id, ()))
         return sorted(found, key=len, reverse=True)
 
 

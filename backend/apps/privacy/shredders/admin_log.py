@@ -22,6 +22,7 @@ class AdminLogShredder(Shredder):
 
     def shred(self, target: Target, *, now) -> int:
         ids = target.booking_ids
+        logged = set(LogEntry.objects.values_list("content_type", flat=True).distinct())
         about = Q()
         for model, pks in (
             (Booking, ids),
@@ -33,6 +34,9 @@ class AdminLogShredder(Shredder):
                 ),
             ),
         ):
+            content_type = ContentType.objects.get_for_model(model)
+            if content_type.pk not in logged:
+                continue  # none of this kind in the history: spare the query
             keys = [
                 str(pk)
                 for pk in (
@@ -41,7 +45,7 @@ class AdminLogShredder(Shredder):
             ]
             if keys:
                 about |= Q(
-                    content_type=ContentType.objects.get_for_model(model),
+                    content_type=content_type,
                     object_id__in=keys,
                 )
         if not about:

@@ -118,12 +118,12 @@ class BookingEventShredder(Shredder):
         ]
 
     def shred(self, target: Target, *, now) -> int:
-        needles = target.needles
         changed = []
         events = BookingEvent.objects.filter(booking_id__in=target.booking_ids).filter(
             ~Q(note="") | ~Q(data={})
         )
-        for event in events.only("pk", "note", "data", "source"):
+        for event in events.only("pk", "booking_id", "note", "data", "source"):
+            needles = target.needles_of(event.booking_id)
             note = (
                 MARKER
                 if event.note and event.source in TYPED_NOTE_SOURCES
@@ -146,10 +146,10 @@ class IdempotencyShredder(Shredder):
         return []  # a copy of the booking, shown under bookings
 
     def shred(self, target: Target, *, now) -> int:
-        needles = target.needles
         changed = []
         rows = IdempotencyKey.objects.filter(booking_id__in=target.booking_ids)
-        for row in rows.only("pk", "key", "response_body"):
+        for row in rows.only("pk", "booking_id", "key", "response_body"):
+            needles = target.needles_of(row.booking_id)
             body = scrub_json(row.response_body, needles, keys=CONTACT_KEYS)
             # The key is the client's choice; one made from the guest's
             # address is kept as a hash (a retry of it no longer replays).

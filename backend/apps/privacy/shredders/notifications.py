@@ -1,6 +1,6 @@
 """The email outbox: what was sent to the guest (and to staff about them)."""
 
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 
 from apps.notifications.models import Notification, NotificationAttachment
 from apps.privacy.contacts import ERASED_EMAIL, MARKER, scrub_text
@@ -50,29 +50,38 @@ class NotificationShredder(Shredder):
         ]
 
     def shred(self, target: Target, *, now) -> int:
-        needles = target.needles
-        rows = list(_notifications(target).only("pk", "subject", "status", "recipient"))
+        rows = list(
+            _notifications(target).only("pk", "booking_id", "subject", "status")
+        )
         if not rows:
             return 0
         ids = [row.pk for row in rows]
         NotificationAttachment.objects.filter(notification_id__in=ids).delete()
-        # An email still queued to an erased address is not sent.
-        Notification.objects.filter(
-            pk__in=ids, status=Notification.Status.QUEUED
-        ).update(status=Notification.Status.FAILED, last_error=ERASED_NOTE)
-        Notification.objects.filter(pk__in=ids).exclude(last_error=ERASED_NOTE).exclude(
-            last_error=""
-        ).update(last_error=MARKER)
+        queued = Q(status=Notification.Status.QUEUED)
+        # One statement (each row rewritten once): an email still queued to
+        # an erased address is not sent; an error may quote the address.
         Notification.objects.filter(pk__in=ids).update(
             recipient=ERASED_EMAIL,
             recipient_key="",
             body_text=MARKER,
             body_html="",
+            status=Case(
+                When(queued, then=Value(Notification.Status.FAILED)),
+                default=F("status"),
+            ),
+            last_error=Case(
+                When(queued, then=Value(ERASED_NOTE)),
+                When(last_error="", then=Value("")),
+                default=Value(MARKER),
+            ),
         )
         # Subjects carry the reference, the service and the time (kept: they
         # say what was sent); a name or address in one is scrubbed.
         changed = []
         for row in rows:
+            needles = (
+                target.needles_of(row.booking_id) if row.booking_id else target.needles
+            )
             subject = scrub_text(row.subject, needles)
             if subject != row.subject:
                 row.subject = subject

@@ -59,9 +59,12 @@ class BankTransactionShredder(Shredder):
         ]
 
     def shred(self, target: Target, *, now) -> int:
-        needles, references = target.needles, target.references
+        references = target.references
         changed = []
         for row in _transactions(target):
+            needles = target.needles_of(
+                row.booking_id, row.suggested_booking_id, row.rebooked_booking_id
+            )
             before = (
                 row.counterparty_name,
                 row.counterparty_account,
@@ -84,7 +87,7 @@ class BankTransactionShredder(Shredder):
             ["counterparty_name", "counterparty_account", "remittance", "note"],
             batch_size=500,
         )
-        return len(changed) + self._files(target) + self._pending(needles)
+        return len(changed) + self._files(target) + self._pending(target.needles)
 
     def _files(self, target: Target) -> int:
         """Previewed statement files naming these bookings: dropped (a file is

@@ -146,3 +146,34 @@ def test_bad_requests_are_field_errors(manager_client):
         response = manager_client.post(ERASURES, data, format="json")
         assert response.status_code == 400, (data, response.content)
     assert not ErasureRecord.objects.exists()
+
+
+def test_a_queued_email_and_the_admin_history_lose_the_guest_too(
+    guest_books, manager_client, manager
+):
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    booking = guest_books(NAME, EMAIL, PHONE)
+    manager_client.post(f"/api/bookings/{booking.pk}/cancel/", {"reason": "ill"})
+    queued = Notification.objects.filter(booking=booking, status="queued")
+    assert queued.exists()  # not sent yet: no job ran
+    notification = queued.first()
+    LogEntry.objects.create(
+        user=manager,
+        content_type=ContentType.objects.get_for_model(Notification),
+        object_id=str(notification.pk),
+        object_repr=str(notification),
+        action_flag=CHANGE,
+        change_message=f"Sent again to {EMAIL}",
+    )
+
+    manager_client.post(ERASURES, {"email": EMAIL, "reason": "asked"}, format="json")
+
+    notification.refresh_from_db()
+    assert notification.status == "failed" and "erased" in notification.last_error
+    entry = LogEntry.objects.get()
+    assert EMAIL not in entry.object_repr and EMAIL not in entry.change_message
+    run_jobs()
+    assert Notification.objects.filter(booking=booking, status="sent").count() == 0
+    assert traces_of(NEEDLES) == []
