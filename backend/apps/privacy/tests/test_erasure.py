@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from rest_framework.test import APIClient
 
 from apps.bookings.models import Booking, BookingEvent, IdempotencyKey
 from apps.notifications.models import Notification
@@ -177,3 +178,20 @@ def test_a_queued_email_and_the_admin_history_lose_the_guest_too(
     run_jobs()
     assert Notification.objects.filter(booking=booking, status="sent").count() == 0
     assert traces_of(NEEDLES) == []
+
+
+def test_an_anonymised_booking_shows_as_such_and_opens_to_no_proof(
+    guest_books, manager_client
+):
+    booking = guest_books(NAME, EMAIL, PHONE)
+    manager_client.post(f"/api/bookings/{booking.pk}/cancel/", {"reason": "ill"})
+    manager_client.post(ERASURES, {"email": EMAIL, "reason": "asked"}, format="json")
+
+    detail = manager_client.get(f"/api/bookings/{booking.pk}/")
+    assert detail.status_code == 200
+    assert detail.json()["customer_email"] == ERASED_EMAIL
+    for proof in ({"email": ERASED_EMAIL}, {"phone": MARKER}, {"email": EMAIL}):
+        response = APIClient().post(
+            "/api/bookings/lookup/", {"reference": booking.reference, **proof}
+        )
+        assert response.status_code in (400, 404), (proof, response.content)
