@@ -4,9 +4,8 @@ from django.db import connection
 
 
 def _like_operand(column_sql: str) -> str:
-    if connection.vendor == "postgresql":
-        # bytea casts to its hex form; text and jsonb to their text.
-        return f"LOWER(CAST({column_sql} AS TEXT))"
+    # PostgreSQL casts bytea to its hex form (searched as hex below), text and
+    # jsonb to their text; SQLite casts a blob to its bytes as text.
     return f"LOWER(CAST({column_sql} AS TEXT))"
 
 
