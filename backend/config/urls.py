@@ -7,6 +7,7 @@ from apps.bookings.urls import router as bookings_router
 from apps.exports.urls import router as exports_router
 from apps.frontend.views import ApiDocsView, ApiRedocView
 from apps.payments.urls import router as payments_router
+from apps.privacy.urls import router as privacy_router
 from apps.schedules.urls import router as schedules_router
 from apps.services.views import ServiceViewSet
 from apps.staff.views import StaffViewSet
@@ -26,6 +27,8 @@ PUBLIC_ENDPOINTS = {
     "bookings/lookup/cancel": "booking-lookup-cancel",
     "bookings/lookup/reschedule": "booking-lookup-reschedule",
     "closures/days": "closure-days",
+    "privacy/requests": "privacy-request-list",
+    "privacy/requests/confirm": "privacy-request-confirm",
     "schema": "schema",
     "docs": "docs",
     "redoc": "redoc",
@@ -41,6 +44,7 @@ router.registry.extend(payments_router.registry)
 router.registry.extend(webhooks_router.registry)
 router.registry.extend(exports_router.registry)
 router.registry.extend(schedules_router.registry)
+router.registry.extend(privacy_router.registry)
 
 urlpatterns = [
     path("", include("apps.frontend.urls")),

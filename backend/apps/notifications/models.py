@@ -25,6 +25,8 @@ class Notification(models.Model):
         # A closure kept a confirmed booking inside it: please move it.
         RESCHEDULE_OFFER = "reschedule_offer", "Please choose another time"
         ACCESS_LINK = "access_link", "Link to manage a booking"
+        # The guest asked to export or erase their data (apps.privacy).
+        PRIVACY_LINK = "privacy_link", "Link to export or erase personal data"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

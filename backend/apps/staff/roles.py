@@ -79,6 +79,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "exports.export_bookings",
         "exports.export_payments",
         "exports.export_guest_contact",
+        # Guests' requests under the GDPR: erase or export their data, and
+        # the record of past erasures (never the contact itself).
+        "privacy.erase_personal_data",
+        "privacy.export_personal_data",
+        "privacy.view_erasurerecord",
         # change_workinghours also allows running the horizon job at once.
         "schedules.add_workinghours",
         "schedules.change_workinghours",

@@ -38,6 +38,18 @@ ALLOWED_APP_IMPORTS = {
     },
     # Reads bookings and payments; writes nothing.
     "exports": {"bookings", "payments", "availability", "services", "staff"},
+    # Personal data: reads bookings and every app that copies a guest's data,
+    # and overwrites it there (through webhooks' own redaction hook).
+    "privacy": {
+        "bookings",
+        "ratelimits",
+        "notifications",
+        "payments",
+        "webhooks",
+        "availability",
+        "services",
+        "staff",
+    },
     "frontend": set(),
 }
 
@@ -108,7 +120,13 @@ def test_bookings_imports_no_side_effect_app():
     }
     imported = set().union(*app_imports("bookings").values())
     assert imported & side_effect_apps == set()
-    assert {"notifications", "payments", "webhooks", "exports"} <= side_effect_apps
+    assert {
+        "notifications",
+        "payments",
+        "webhooks",
+        "exports",
+        "privacy",
+    } <= side_effect_apps
 
 
 def test_payments_and_notifications_import_no_webhooks():

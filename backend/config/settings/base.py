@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.webhooks",
     "apps.exports",
     "apps.ratelimits",
+    "apps.privacy",
     "apps.frontend",
 ]
 
@@ -326,6 +327,14 @@ BOOKING_WEBHOOK_RETENTION_DAYS = env_int(
     "BOOKING_WEBHOOK_RETENTION_DAYS", 30, minimum=4
 )
 
+# Personal data (apps.privacy): how long guests' names, emails and phones are
+# kept after the appointment ends (completed, cancelled and past confirmed
+# bookings), and after an unpaid booking was cancelled or expired. The
+# retention job then anonymises them; amounts, dates and references stay.
+BOOKING_RETENTION_DAYS = env_int("BOOKING_RETENTION_DAYS", 730, minimum=1)
+BOOKING_RETENTION_UNPAID_DAYS = env_int("BOOKING_RETENTION_UNPAID_DAYS", 30, minimum=1)
+BOOKING_RETENTION_BATCH_SIZE = env_int("BOOKING_RETENTION_BATCH_SIZE", 500, minimum=1)
+
 # The throttles count requests per client in fixed windows every worker
 # shares (apps.ratelimits): a table in the database by default, Redis when
 # REDIS_URL is set (several app servers). Nothing uses Django's cache, so it
@@ -472,6 +481,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "apps.bookings.models.Booking.Status",
+        "ErasureSourceEnum": "apps.privacy.models.ErasureRecord.Source",
     },
 }
 

@@ -21,6 +21,7 @@ from apps.bookings.tests.factories import (
     UserFactory,
     unpaid_booking,
 )
+from apps.privacy.models import ErasureRecord
 from apps.schedules.models import Closure, WorkingHours
 from apps.schedules.tests.factories import ClosureFactory, WorkingHoursFactory
 from apps.services.models import Service
@@ -300,6 +301,23 @@ API_CASES = [
         "export payments",
         "get",
         "/api/exports/payments/?from=2030-03-01&to=2030-03-31&format=xlsx",
+        MANAGER_UP,
+    ),
+    # Issue 30: guests' personal data; erasing and exporting are Manager's.
+    Case(
+        "erase a guest's personal data",
+        "post",
+        "/api/privacy/erasures/",
+        MANAGER_UP,
+        ok=201,
+        data={"email": "guest-erased@example.com", "reason": "asked"},
+        effect=lambda w: ErasureRecord.objects.count(),
+    ),
+    Case("list erasures", "get", "/api/privacy/erasures/", MANAGER_UP),
+    Case(
+        "export a guest's personal data",
+        "get",
+        "/api/privacy/export/?email=guest-erased@example.com",
         MANAGER_UP,
     ),
     Case("list working hours", "get", "/api/working-hours/", DESK_UP),
@@ -621,6 +639,33 @@ ADMIN_CASES = [
         ok=302,
         data={"action": "send_again", "_selected_action": "{delivery}"},
         effect=lambda w: WebhookDelivery.objects.get(pk=w["delivery"].pk).status,
+    ),
+    Case("erasure records", "get", "/admin/privacy/erasurerecord/", MANAGER_UP),
+    Case(
+        "erase or export form",
+        "get",
+        "/admin/privacy/erasurerecord/request/",
+        MANAGER_UP,
+    ),
+    Case(
+        "erase a guest in the admin",
+        "post",
+        "/admin/privacy/erasurerecord/request/",
+        MANAGER_UP,
+        ok=302,
+        data={
+            "action": "erase",
+            "email": "guest-erased@example.com",
+            "reason": "asked",
+        },
+        effect=lambda w: ErasureRecord.objects.count(),
+    ),
+    Case(
+        "export a guest in the admin",
+        "post",
+        "/admin/privacy/erasurerecord/request/",
+        MANAGER_UP,
+        data={"action": "export", "email": "guest-erased@example.com"},
     ),
     Case("export page", "get", "/admin/exports/export/", MANAGER_UP),
     Case(

@@ -645,3 +645,41 @@ def test_a_holiday_is_shown_closed_with_its_note(
     assert f"{closed_word}: Town festival" in notes.inner_text()
     # The day after, not closed, is not listed.
     assert (holiday + timedelta(days=1)).isoformat() not in (notes.inner_html())
+
+
+def test_a_guest_asks_for_erasure_and_confirms_with_the_emailed_link(
+    live_server, new_page, salon
+):
+    """Issue 30: "Your personal data" asks for a link; the link erases."""
+    import re
+
+    from apps.notifications.models import Notification
+    from apps.privacy.guest import guest_links_send
+
+    booking = unpaid_booking(
+        salon["service"],
+        salon["slots"][("Ana Sousa", 11)],
+        customer_email="marta@example.com",
+    )
+    services.booking_cancel(booking=booking, actor=None, source="staff", reason="")
+    page = new_page()
+    page.goto(f"{live_server.url}/booking/")
+    page.fill("#privacy-email", "marta@example.com")
+    page.get_by_role("button", name="Email me a link to erase my data").click()
+    page.wait_for_selector("#privacy-messages .notice")
+    assert "we have emailed it a link" in page.inner_text("#privacy-messages")
+    assert guest_links_send() == 1
+    body = Notification.objects.get(kind="privacy_link").body_text
+    link = re.search(r"/booking/#privacy=\S+", body).group(0)
+
+    page = new_page()
+    page.goto(f"{live_server.url}{link}")
+    page.wait_for_selector("#privacy-confirm:not([hidden])")
+    assert "privacy=" not in page.url
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_selector("#privacy-confirm-messages .notice")
+    assert "Erased" in page.inner_text("#privacy-confirm-messages")
+    assert booking.reference in page.inner_text("#privacy-confirm-messages")
+    booking.refresh_from_db()
+    assert booking.customer_email == "erased@invalid"
+    assert page.errors == []

@@ -169,6 +169,8 @@ PUBLIC_ROOT = {
     "bookings/lookup/cancel",
     "bookings/lookup/reschedule",
     "closures/days",
+    "privacy/requests",
+    "privacy/requests/confirm",
     "schema",
     "docs",
     "redoc",

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class PrivacyConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "apps.privacy"
+    verbose_name = "Personal data"
+
+    def ready(self):
+        from apps.privacy.shredders import register_built_in
+
+        register_built_in()
