@@ -42,6 +42,8 @@ _FRONT_DESK_PERMISSIONS = frozenset(
         # The business calendar: who works when, and who is away.
         "schedules.view_workinghours",
         "schedules.view_closure",
+        # The business's settings: read (the desk quotes its IBAN, phone).
+        "business.view_businesssettings",
     }
 )
 
@@ -78,6 +80,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         # The accountant's exports, with the guests' names and emails.
         "exports.export_bookings",
         "exports.export_payments",
+        # Name, payment details, sender address: the one settings page.
+        "business.change_businesssettings",
         "exports.export_guest_contact",
         # change_workinghours also allows running the horizon job at once.
         "schedules.add_workinghours",
