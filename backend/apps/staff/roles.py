@@ -25,8 +25,8 @@ _FRONT_DESK_PERMISSIONS = frozenset(
         "bookings.view_bookingevent",
         # Contact fields and notes; a status change also needs its transition.
         "bookings.change_booking",
-        # Booking a caller by phone through the API (staff source: no unpaid
-        # limit per contact); the admin has no "add booking" form.
+        # Booking a caller by phone or at the counter (the Desk's New booking,
+        # or the API): staff source, no guest limits, email optional.
         "bookings.add_booking",
         "bookings.verify_payment",
         "bookings.cancel_booking",
