@@ -119,7 +119,7 @@ class Booking(models.Model):
     cancel_reason = models.TextField(blank=True)
     # Staff cancelled a paid booking and owe the guest its money back (the
     # refunds export and the accountant's payments list read it).
-    refund_due = models.BooleanField(default=False)
+    refund_due = models.BooleanField(default=False, db_default=False)
     # A default rather than auto_now_add, so the domain layer's `now` sets it
     # and payment_expires_at = created_at + timeout holds exactly.
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
