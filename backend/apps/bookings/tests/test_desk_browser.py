@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from apps.availability.models import Availability
@@ -23,6 +24,14 @@ from apps.notifications.models import Notification
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DOCS_IMG = Path(__file__).resolve().parents[4] / "docs" / "img"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_connection():
+    """Start on a new database connection: a transactional test before this
+    one (the PostgreSQL outage tests) may have terminated the old session,
+    and the fixtures below write before the browser fixture would renew it."""
+    connection.close()
 
 
 def no_sideways_scroll(page, width):
