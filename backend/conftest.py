@@ -104,6 +104,28 @@ def staff_user(db):
     return StaffUserFactory()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_business_settings():
+    """Each test reads the business settings afresh (a process keeps them a
+    few seconds, and a test's rows roll back)."""
+    from apps.business.selectors import forget
+
+    forget()
+    yield
+    forget()
+
+
+@pytest.fixture
+def at_start():
+    """Travel to a booking's start: a booking is completed only once it began."""
+    import time_machine
+
+    def travel(booking):
+        return time_machine.travel(booking.availability.start_time, tick=True)
+
+    return travel
+
+
 @pytest.fixture
 def staff_client(staff_user):
     client = APIClient()

@@ -1,17 +1,14 @@
 from datetime import timedelta
 from itertools import groupby
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 
-from apps.availability.models import Availability
-from apps.availability.selectors import availability_bookable
-from apps.bookings import selectors, services
+from apps.bookings import desk, selectors, services
 from apps.bookings.models import Booking, BookingEvent
 from apps.bookings.signals import desk_panels
 from common.admin import ReadOnlyAdminMixin
@@ -59,31 +56,6 @@ class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
         "note",
     ]
     readonly_fields = fields
-
-
-class SlotChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, slot):
-        start = timezone.localtime(slot.start_time)
-        return f"{start:%a %d %b %Y %H:%M} - {slot.staff.name}"
-
-
-class RescheduleForm(forms.Form):
-    availability = SlotChoiceField(
-        queryset=Availability.objects.none(), label="New slot"
-    )
-
-    def __init__(self, *args, booking: Booking, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The next bookable slots for the booking's service; the domain layer
-        # re-checks the chosen one under its lock.
-        slots = availability_bookable(service_id=booking.service_id).exclude(
-            pk=booking.availability_id
-        )
-        self.fields["availability"].queryset = slots
-        self.fields["availability"].choices = [
-            (slot.pk, self.fields["availability"].label_from_instance(slot))
-            for slot in slots[:300]
-        ]
 
 
 @admin.register(Booking)
@@ -235,12 +207,38 @@ class BookingAdmin(admin.ModelAdmin):
                 name="bookings_booking_desk",
             ),
             path(
+                "desk/new/",
+                self.admin_site.admin_view(self._desk_page(desk.new_booking_view)),
+                name="bookings_booking_desk_new",
+            ),
+            path(
+                "desk/week/",
+                self.admin_site.admin_view(self._desk_page(desk.week_view)),
+                name="bookings_booking_desk_week",
+            ),
+            path(
                 "<int:booking_id>/reschedule/",
-                self.admin_site.admin_view(self.reschedule_view),
+                self.admin_site.admin_view(self._desk_page(desk.reschedule_view)),
                 name="bookings_booking_reschedule",
+            ),
+            path(
+                "<int:booking_id>/cancel/",
+                self.admin_site.admin_view(self._desk_page(desk.cancel_view)),
+                name="bookings_booking_desk_cancel",
+            ),
+            path(
+                "<int:booking_id>/complete/",
+                self.admin_site.admin_view(self._desk_page(desk.complete_view)),
+                name="bookings_booking_desk_complete",
             ),
         ]
         return [*extra, *super().get_urls()]
+
+    def _desk_page(self, view):
+        def page(request, *args, **kwargs):
+            return view(self, request, *args, **kwargs)
+
+        return page
 
     def desk_view(self, request):
         """The business's day: unpaid bookings, today's and tomorrow's
@@ -251,13 +249,19 @@ class BookingAdmin(admin.ModelAdmin):
             self._desk_operation(request)
             return redirect("admin:bookings_booking_desk")
         reference = request.GET.get("reference", "").strip()
+        found = []
         if reference:
-            found = selectors.booking_by_reference(reference)
-            if found is not None:
-                return redirect("admin:bookings_booking_change", found.pk)
-            self.message_user(
-                request, f"No booking has the reference {reference!r}.", messages.ERROR
-            )
+            exact = selectors.booking_by_reference(reference)
+            if exact is not None:
+                return redirect("admin:bookings_booking_change", exact.pk)
+            found = selectors.desk_search(reference)
+            if not found:
+                self.message_user(
+                    request,
+                    f"No booking matches {reference!r} (reference, name, phone "
+                    "or email).",
+                    messages.ERROR,
+                )
         now = timezone.now()
         today = timezone.localdate(now)
         appointments = selectors.desk_appointments(first_day=today, days=2)
@@ -289,6 +293,8 @@ class BookingAdmin(admin.ModelAdmin):
                 if panel
             ],
             "reference": reference,
+            "found": found,
+            "can_add": user.has_perm("bookings.add_booking"),
             "row_limit": selectors.DESK_ROW_LIMIT,
             "can": {
                 name: user.has_perm(perm)
@@ -344,38 +350,6 @@ class BookingAdmin(admin.ModelAdmin):
             )
             return
         self.message_user(request, f"{booking.reference}: {done}.", messages.SUCCESS)
-
-    def reschedule_view(self, request, booking_id):
-        """Move one booking to another bookable slot for its service."""
-        if not self.has_reschedule_permission(request):
-            raise PermissionDenied
-        booking = get_object_or_404(selectors.booking_list(), pk=booking_id)
-        form = RescheduleForm(request.POST or None, booking=booking)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.booking_reschedule(
-                    booking=booking,
-                    availability=form.cleaned_data["availability"],
-                    actor=request.user,
-                )
-            except DomainError as error:
-                self.message_user(
-                    request, f"{booking.reference}: {error.detail}", messages.ERROR
-                )
-            else:
-                self.message_user(
-                    request, f"{booking.reference}: rescheduled.", messages.SUCCESS
-                )
-                return redirect("admin:bookings_booking_desk")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Reschedule {booking.reference}",
-            "opts": self.model._meta,
-            "booking": booking,
-            "form": form,
-            "change_url": reverse("admin:bookings_booking_change", args=[booking.pk]),
-        }
-        return TemplateResponse(request, "admin/bookings/reschedule.html", context)
 
     def _apply(self, request, bookings, operation, *, done):
         """Run a domain operation per booking; refusals become admin messages."""

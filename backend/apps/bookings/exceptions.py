@@ -76,6 +76,18 @@ class SameSlot(InvalidBookingInput):
     default_detail = "The booking is already in this slot."
 
 
+class NothingToRefund(InvalidBookingInput):
+    code = "nothing_to_refund"
+    field = "refund_due"
+    default_detail = "This booking was not paid, so no refund can be owed."
+
+
+class EmailRequired(InvalidBookingInput):
+    code = "required"
+    field = "customer_email"
+    default_detail = "This field is required."
+
+
 # 409: the request is valid but the current state does not allow it.
 class SlotUnavailable(DomainError):
     code = "slot_unavailable"
@@ -96,6 +108,14 @@ class BookingAlreadyStarted(DomainError):
     code = "booking_started"
     default_detail = (
         "The appointment has already started; it can no longer be cancelled."
+    )
+
+
+class BookingNotStarted(DomainError):
+    code = "booking_not_started"
+    default_detail = (
+        "The appointment has not started yet; it can be marked completed only "
+        "once it has."
     )
 
 

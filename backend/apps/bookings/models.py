@@ -80,7 +80,8 @@ class Booking(models.Model):
     # is gone.
     ends_at = models.DateTimeField(null=True, blank=True)
     customer_name = models.CharField(max_length=120)
-    customer_email = models.EmailField()
+    # Empty only for a booking the desk took for a guest with no email.
+    customer_email = models.EmailField(blank=True)
     # E.164 (+351912345678) when the number parses; see apps.bookings.phones.
     customer_phone = models.CharField(max_length=32)
     # The E.164 form without its '+' (the digits as typed for a number that
@@ -116,6 +117,9 @@ class Booking(models.Model):
         related_name="verified_bookings",
     )
     cancel_reason = models.TextField(blank=True)
+    # Staff cancelled a paid booking and owe the guest its money back (the
+    # refunds export and the accountant's payments list read it).
+    refund_due = models.BooleanField(default=False, db_default=False)
     # A default rather than auto_now_add, so the domain layer's `now` sets it
     # and payment_expires_at = created_at + timeout holds exactly.
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -191,6 +195,14 @@ class Booking(models.Model):
 
     def can_transition_to(self, status: str) -> bool:
         return status in ALLOWED_TRANSITIONS[self.status]
+
+
+class DeskPayment(models.TextChoices):
+    """How a guest paid at the desk (recorded in the payment's audit event)."""
+
+    CASH = "cash", "Cash"
+    CARD = "card", "Card"
+    TRANSFER = "transfer", "Bank transfer (already seen)"
 
 
 # The one table that decides which status changes are legal.

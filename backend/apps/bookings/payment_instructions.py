@@ -3,9 +3,10 @@
 The EPC QR code ("SEPA credit transfer" QR, EPC069-12): banking apps scan it
 and fill in IBAN, beneficiary, amount and reference, so the guest types
 nothing. Offered only for EUR (SEPA credit transfers are in euro) and only
-when BOOKING_PAYMENT_IBAN and BOOKING_PAYMENT_BENEFICIARY are set; a system
-check refuses an IBAN or BIC that does not validate. The business's account
-is read here, and the bank import (apps.payments) reads it from here too.
+when the business settings (apps.business: a Manager edits them, the
+environment gives the first-run values) have an IBAN and a beneficiary.
+The business's account is read here, and the bank import (apps.payments)
+reads it from here too.
 """
 
 import base64
@@ -16,20 +17,22 @@ from django.conf import settings
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
+from apps.business.selectors import business_settings
+
 EPC_MAX_BYTES = 331
 
 
 def payment_account() -> tuple[str, str, str] | None:
     """(IBAN, beneficiary, BIC) of the business, or None when not usable."""
-    iban_text = settings.BOOKING_PAYMENT_IBAN.strip()
-    beneficiary = settings.BOOKING_PAYMENT_BENEFICIARY.strip()
+    business = business_settings()
+    iban_text = business.iban.strip()
+    # The account holder; the business's name when none is given.
+    beneficiary = (business.beneficiary or business.name).strip()
     if not iban_text or not beneficiary:
         return None
     try:
         iban = IBAN(iban_text)
-        bic = (
-            BIC(settings.BOOKING_PAYMENT_BIC) if settings.BOOKING_PAYMENT_BIC else None
-        )
+        bic = BIC(business.bic) if business.bic else None
     except SchwiftyException:
         return None
     return iban.compact, beneficiary[:70], str(bic) if bic else ""
@@ -86,6 +89,18 @@ def epc_qr_svg_data_uri(payload: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(epc_qr_svg(payload)).decode()
 
 
+def payment_instructions_text() -> str:
+    """The business's words, and the account to pay into when there is one."""
+    text = business_settings().payment_instructions
+    account = payment_account()
+    if account is None:
+        return text
+    iban, beneficiary, bic = account
+    grouped = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+    account = f"IBAN {grouped}, {beneficiary}" + (f", BIC {bic}" if bic else "")
+    return f"{text}\n{account}".strip()
+
+
 def booking_payment_instructions(booking) -> dict | None:
     """What a guest is told to pay and how; None once it no longer awaits payment.
 
@@ -100,7 +115,7 @@ def booking_payment_instructions(booking) -> dict | None:
         "currency": currency,
         "reference": booking.reference,
         "pay_by": booking.payment_expires_at,
-        "instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
+        "instructions": payment_instructions_text(),
     }
     payload = epc_payload(
         amount=booking.amount_due, currency=currency, reference=booking.reference

@@ -138,3 +138,45 @@ def desk_recently_expired(
 
 def booking_by_reference(reference: str) -> Booking | None:
     return booking_list().filter(reference=reference.strip().upper()).first()
+
+
+def desk_search(text: str, *, limit: int = 50) -> list[Booking]:
+    """Bookings whose reference, guest name, email or phone match `text`,
+    newest appointment first. A phone is compared by its digits, however it
+    was typed (`912 345 678`, `+351912345678`)."""
+    text = text.strip()
+    if not text:
+        return []
+    matches = (
+        Q(reference__iexact=text)
+        | Q(customer_name__icontains=text)
+        | Q(customer_email__icontains=text)
+    )
+    digits = "".join(character for character in text if character.isdigit())
+    if len(digits) >= 6:
+        matches |= Q(customer_phone_digits__endswith=digits[-9:])
+    return list(
+        booking_list()
+        .filter(matches)
+        .order_by("-availability__start_time", "-pk")[:limit]
+    )
+
+
+def desk_week(*, staff_id: int, first_day: date) -> list[Booking]:
+    """One staff member's active bookings over seven days from `first_day`."""
+    start, _ = local_day_bounds(first_day)
+    end, _ = local_day_bounds(first_day + timedelta(days=7))
+    return list(
+        booking_list()
+        .filter(
+            staff_id=staff_id,
+            status__in=(
+                Booking.Status.AWAITING_PAYMENT,
+                Booking.Status.CONFIRMED,
+                Booking.Status.COMPLETED,
+            ),
+            availability__start_time__gte=start,
+            availability__start_time__lt=end,
+        )
+        .order_by("availability__start_time", "pk")
+    )

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.availability.models import Availability
-from apps.bookings.models import Booking, BookingEvent
+from apps.bookings.models import Booking, BookingEvent, DeskPayment
 from apps.bookings.payment_instructions import booking_payment_instructions
 from apps.bookings.phones import phone_international, phone_to_e164
 from common.fields import BodyIdField, IdRelatedField
@@ -74,9 +74,26 @@ class GuestEmailField(serializers.EmailField):
         return value
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "format": "email"},
+            {"type": "string", "maxLength": 0},
+        ],
+        "description": "Empty for a booking the desk took without an email.",
+    }
+)
+class OptionalEmailField(serializers.EmailField):
+    """The guest's email as the API returns it: an address, or empty."""
+
+
 class BookingCreateSerializer(serializers.Serializer):
     """What a guest sends to book. Status, payment and audit fields are not
-    accepted: unknown keys are ignored, never honoured."""
+    accepted: unknown keys are ignored, never honoured.
+
+    Staff booking for a guest at the desk (context `desk`) may leave the
+    email out and may say the guest paid on the spot (`paid_at_desk`).
+    """
 
     # Ids are checked for shape only: the domain layer reads them once, with
     # the slot's lock, and answers an unknown id with the same field error.
@@ -88,16 +105,41 @@ class BookingCreateSerializer(serializers.Serializer):
         help_text="Optional; must be the staff member of the slot.",
     )
     customer_name = serializers.CharField(max_length=120)
-    customer_email = GuestEmailField()
+    customer_email = GuestEmailField(
+        required=False,
+        allow_blank=True,
+        help_text="Required for guests. Staff booking at the desk may leave it "
+        "out (the guest then gets no email).",
+    )
     customer_phone = PhoneField()
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    paid_at_desk = serializers.ChoiceField(
+        choices=DeskPayment.choices,
+        required=False,
+        help_text="Staff only (needs the verify-payment permission): the guest "
+        "paid at the desk, in cash, by card or by a transfer already seen. The "
+        "booking is created `confirmed`, the payment event naming the staff "
+        "user, the time and the method; the guest is sent the confirmation.",
+    )
+
+    def validate(self, attrs):
+        if not self.context.get("desk"):
+            if not attrs.get("customer_email"):
+                raise serializers.ValidationError(
+                    {"customer_email": ["This field is required."]}
+                )
+            if "paid_at_desk" in attrs:
+                raise serializers.ValidationError(
+                    {"paid_at_desk": ["Only staff can take a payment at the desk."]}
+                )
+        return attrs
 
 
 class BookingUpdateSerializer(serializers.Serializer):
     """Staff edits: contact fields, notes, and optionally a status change."""
 
     customer_name = serializers.CharField(max_length=120)
-    customer_email = GuestEmailField()
+    customer_email = GuestEmailField(allow_blank=True)
     customer_phone = PhoneField()
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     status = serializers.ChoiceField(
@@ -108,7 +150,26 @@ class BookingUpdateSerializer(serializers.Serializer):
 
 
 class BookingCancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why; recorded in the audit trail and shown to the guest.",
+    )
+    refund_due = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="For a paid booking: the business owes the guest the money "
+        "back. Recorded on the booking (`refund_due`); a bank payment it was "
+        "matched to becomes a refund due in the refunds export. 400 "
+        "`nothing_to_refund` for a booking that was not paid.",
+    )
+    notify_guest = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Email the guest the cancellation (default); false when they "
+        "were told in person.",
+    )
 
 
 class PaymentInstructionsSerializer(serializers.Serializer):
@@ -140,7 +201,16 @@ class BookingEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BookingEvent
-        fields = ["from_status", "to_status", "source", "actor", "note", "created_at"]
+        fields = [
+            "kind",
+            "from_status",
+            "to_status",
+            "source",
+            "actor",
+            "note",
+            "data",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -165,6 +235,7 @@ class BookingSerializer(serializers.ModelSerializer):
     )
     payment_instructions = serializers.SerializerMethodField()
     customer_phone = PhoneField(read_only=True)
+    customer_email = OptionalEmailField(read_only=True)
 
     class Meta:
         model = Booking
@@ -190,6 +261,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "payment_verified_at",
             "payment_verified_by",
             "cancel_reason",
+            "refund_due",
             "created_at",
             "updated_at",
         ]

@@ -8,7 +8,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from apps.availability.selectors import availability_bookable_days
@@ -34,7 +34,11 @@ from apps.bookings.serializers import (
     GuestLookupSerializer,
     GuestRescheduleSerializer,
 )
-from apps.bookings.throttles import BookingCreateThrottle, BookingLookupThrottle
+from apps.bookings.throttles import (
+    BookingCreateThrottle,
+    BookingLookupThrottle,
+    DeskBookingThrottle,
+)
 from common.api import ErrorSerializer, UncountedPagination
 from common.exceptions import DomainError
 from common.http import ClientKeys, client_keys
@@ -148,7 +152,7 @@ class BookingViewSet(
 
     def get_throttles(self):
         if self.action == "create":
-            return [BookingCreateThrottle()]
+            return [BookingCreateThrottle(), DeskBookingThrottle()]
         if self.action in self.guest_lookup_actions:
             return [BookingLookupThrottle()]
         return []
@@ -209,7 +213,13 @@ class BookingViewSet(
         description="Book a slot. The booking awaits payment until "
         "`payment_expires_at`; `payment_instructions` says how to pay. "
         "409 `slot_unavailable` means someone else was faster: refresh the slots. "
-        "Throttled per client IP (429 with Retry-After).",
+        "Throttled per client IP (429 with Retry-After).\n\n"
+        "Staff with the add-booking permission book for a guest at the desk: "
+        "no guest limits (throttled per staff user instead), `customer_email` "
+        "may be left out, and `paid_at_desk` (`cash`, `card`, `transfer`; "
+        "needs the verify-payment permission, else 403) records the payment "
+        "at once: 201 with `status: confirmed`. Guests sending `paid_at_desk` "
+        "get 400.",
     )
     def create(self, request, *args, **kwargs):
         key = request.headers.get("Idempotency-Key")
@@ -240,11 +250,17 @@ class BookingViewSet(
         )
 
     def _create_booking(self, request):
-        serializer = BookingCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         source = _source_for(request)
-        fields = serializer.validated_data
         guest = source == BookingEvent.Source.GUEST
+        serializer = BookingCreateSerializer(
+            data=request.data, context={"desk": not guest}
+        )
+        serializer.is_valid(raise_exception=True)
+        fields = serializer.validated_data
+        if fields.get("paid_at_desk") and not has_staff_permission(
+            request, "bookings.verify_payment"
+        ):
+            raise PermissionDenied("Taking a payment needs the verify-payment right.")
         client = client_keys(request) if guest else ClientKeys(client="")
         booking = services.booking_create(
             service_id=fields.pop("service"),
@@ -294,7 +310,10 @@ class BookingViewSet(
         summary="Cancel a booking (staff)",
         responses=BookingDetailSerializer,
         description="Staff only. Cancels an `awaiting_payment` or `confirmed` "
-        "booking before its slot starts and frees the slot.",
+        "booking before its slot starts and frees the slot. `reason` is "
+        "recorded; for a paid booking `refund_due` records that the money is "
+        "owed back (the refunds export picks it up); `notify_guest: false` "
+        "sends the guest no email. 409 `booking_started` once it started.",
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
@@ -304,13 +323,17 @@ class BookingViewSet(
             booking=self.get_object(),
             actor=request.user,
             reason=serializer.validated_data.get("reason", ""),
+            refund_due=serializer.validated_data["refund_due"],
+            notify_guest=serializer.validated_data["notify_guest"],
         )
         return self._render(booking)
 
     @extend_schema(
         request=None,
         responses=BookingDetailSerializer,
-        description="Staff only. `confirmed` -> `completed`; final and immutable.",
+        description="Staff only. `confirmed` -> `completed`, once the "
+        "appointment has started (409 `booking_not_started` before); final "
+        "and immutable.",
         summary="Mark a booking completed",
     )
     @action(detail=True, methods=["post"])

@@ -176,7 +176,8 @@ def _staff_row(booking: Booking):
         SOURCE_LABELS[BookingEvent.Source.STAFF],
         booking,
         STAFF_VERIFIED,
-        "",
+        # Paid at the desk and cancelled with the money owed back.
+        BankTransaction.Refund.DUE.label if booking.refund_due else "",
         "",
     ]
     return row, booking, True, None

@@ -8,6 +8,8 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
+from apps.business.selectors import business_settings
+
 
 @require_safe
 def guest_page(request, view="book"):
@@ -18,12 +20,13 @@ def guest_page(request, view="book"):
     """
     if not settings.BOOKING_GUEST_PAGE:
         raise Http404("The guest page is turned off.")
+    business = business_settings()
     return render(
         request,
         "frontend/guest_page.html",
         {
-            "business_name": settings.BOOKING_BUSINESS_NAME,
-            "welcome_text": settings.BOOKING_WELCOME_TEXT,
+            "business_name": business.name,
+            "welcome_text": business.welcome_text,
             "timezone": settings.BOOKING_TIMEZONE,
             "currency": settings.BOOKING_CURRENCY,
             "phone_region": settings.BOOKING_PHONE_REGION,

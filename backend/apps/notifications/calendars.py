@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress
 
+from apps.business.selectors import business_settings
 from apps.notifications.models import StaffCalendarFeed
 
 PRODID = "-//Doceamor//Booking//EN"
@@ -62,7 +63,7 @@ def booking_invite(booking, *, method: str, sequence: int, now: datetime) -> byt
         f"Starts: {_local_text(slot.start_time)}",
     )
     event.add("status", "CANCELLED" if method == METHOD_CANCEL else "CONFIRMED")
-    organizer_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    organizer_address = parseaddr(business_settings().sender_email)[1]
     organizer = vCalAddress(f"mailto:{organizer_address}")
     organizer.params["cn"] = settings.BOOKING_CALENDAR_ORGANIZER_NAME
     event.add("organizer", organizer)

@@ -138,7 +138,12 @@ def _cap_guest_emails(pending: list[PendingEmail]) -> None:
 
 
 def queue(pending: list[PendingEmail]) -> list[Notification]:
-    """Write rendered emails (and their files); call in the causing transaction."""
+    """Write rendered emails (and their files); call in the causing transaction.
+
+    An email with no recipient (a guest the desk booked without an address)
+    is dropped here, so no receiver needs to ask.
+    """
+    pending = [item for item in pending if item.notification.recipient]
     if not pending:
         return []
     _cap_guest_emails(pending)

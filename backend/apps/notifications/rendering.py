@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.bookings.models import Booking
+from apps.bookings.payment_instructions import payment_instructions_text
+from apps.business.selectors import business_settings
 from apps.notifications import calendars
 
 ICS_FILENAME = "booking.ics"
@@ -56,7 +58,8 @@ def render_email(kind: str, booking: Booking, **extra) -> tuple[str, str]:
         "start": local_time(slot.start_time if slot else None),
         "pay_by": local_time(booking.payment_expires_at),
         "currency": settings.BOOKING_CURRENCY,
-        "instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
+        "instructions": payment_instructions_text(),
+        "business": business_settings(),
         **extra,
     }
     subject = render_to_string(
@@ -64,6 +67,8 @@ def render_email(kind: str, booking: Booking, **extra) -> tuple[str, str]:
     )
     body_text = render_to_string(
         f"notifications/email/{kind}.txt", context, using=TEXT_TEMPLATES
+    ) + render_to_string(
+        "notifications/email/signature.txt", context, using=TEXT_TEMPLATES
     )
     return " ".join(subject.split()), body_text
 

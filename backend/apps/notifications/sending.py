@@ -21,6 +21,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.business.selectors import business_settings
 from apps.notifications.models import Notification, NotificationAttachment
 from common.outbox import LeaseClock, claim_due, release
 
@@ -128,12 +129,15 @@ def _mime_part(attachment: NotificationAttachment):
 
 
 def _message(notification: Notification, connection) -> EmailMultiAlternatives:
+    # The sender and reply-to in force when it leaves (business settings).
+    business = business_settings()
     message = EmailMultiAlternatives(
         notification.subject,
         notification.body_text,
-        settings.DEFAULT_FROM_EMAIL,
+        business.sender_email,
         [notification.recipient],
         connection=connection,
+        reply_to=[business.reply_to] if business.reply_to else None,
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")

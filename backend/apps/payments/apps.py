@@ -6,4 +6,6 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self):
-        from apps.payments import checks  # noqa: F401  (registers the checks)
+        # The checks register themselves; receivers connects the listener
+        # that turns a refund owed into a refund due.
+        from apps.payments import checks, receivers  # noqa: F401

@@ -45,6 +45,6 @@ class RefundAccountMissing(PaymentsError):
     status_code = 400
     code = "refund_account_missing"
     default_detail = (
-        "No refund can be exported: set BOOKING_PAYMENT_IBAN and "
-        "BOOKING_PAYMENT_BENEFICIARY."
+        "No refund can be exported: set the business's IBAN and beneficiary "
+        "(admin: Business settings)."
     )

@@ -166,7 +166,15 @@ class BankTransaction(models.Model):
 
     @property
     def refund_amount(self):
-        """What the business owes back: all of a late payment, or the excess."""
+        """What the business owes back: all of a late payment, or the excess;
+        all of it when staff cancelled the booking it paid with a refund owed."""
+        if (
+            self.outcome == self.Outcome.MATCHED
+            and self.refund_status == self.Refund.DUE
+            and self.booking is not None
+            and self.booking.refund_due
+        ):
+            return self.amount
         if self.outcome == self.Outcome.MATCHED or self.rebooked_booking_id:
             return self.overpaid_amount
         if self.outcome in (self.Outcome.LATE, self.Outcome.UNDERPAID):

@@ -3,7 +3,6 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.conf import settings
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
@@ -65,7 +64,7 @@ def refunds_export_sepa(
             "IBAN": payer_iban.compact,
             "amount": int(amount * 100),
             "execution_date": execution_date,
-            "description": _description(transaction),
+            "description": _description(transaction, beneficiary),
             "endtoend_id": f"REFUND{transaction.pk}",
         }
         bank_bic = payer_iban.bic
@@ -78,6 +77,6 @@ def refunds_export_sepa(
     return export
 
 
-def _description(transaction: BankTransaction) -> str:
+def _description(transaction: BankTransaction, beneficiary: str) -> str:
     reference = transaction.booking.reference if transaction.booking else ""
-    return f"Refund {settings.BOOKING_PAYMENT_BENEFICIARY[:40]} {reference}".strip()
+    return f"Refund {beneficiary[:40]} {reference}".strip()

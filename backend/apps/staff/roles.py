@@ -25,8 +25,8 @@ _FRONT_DESK_PERMISSIONS = frozenset(
         "bookings.view_bookingevent",
         # Contact fields and notes; a status change also needs its transition.
         "bookings.change_booking",
-        # Booking a caller by phone through the API (staff source: no unpaid
-        # limit per contact); the admin has no "add booking" form.
+        # Booking a caller by phone or at the counter (the Desk's New booking,
+        # or the API): staff source, no guest limits, email optional.
         "bookings.add_booking",
         "bookings.verify_payment",
         "bookings.cancel_booking",
@@ -42,6 +42,8 @@ _FRONT_DESK_PERMISSIONS = frozenset(
         # The business calendar: who works when, and who is away.
         "schedules.view_workinghours",
         "schedules.view_closure",
+        # The business's settings: read (the desk quotes its IBAN, phone).
+        "business.view_businesssettings",
     }
 )
 
@@ -78,6 +80,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         # The accountant's exports, with the guests' names and emails.
         "exports.export_bookings",
         "exports.export_payments",
+        # Name, payment details, sender address: the one settings page.
+        "business.change_businesssettings",
         "exports.export_guest_contact",
         # Guests' requests under the GDPR: erase or export their data, and
         # the record of past erasures (never the contact itself).

@@ -16,15 +16,25 @@ APPS = BACKEND / "apps"
 
 # Which apps each app's own code may import (tests and migrations aside).
 ALLOWED_APP_IMPORTS = {
+    # The business's own settings (name, account, sender): read by all,
+    # imports no app.
+    "business": set(),
     "services": set(),
     "staff": {"services"},
     "availability": {"services", "staff"},
     "ratelimits": set(),
-    "bookings": {"availability", "services", "staff", "ratelimits"},
+    "bookings": {"availability", "services", "staff", "ratelimits", "business"},
     # The business calendar: writes slots through availability, cancels
     # bookings through bookings' services; announces, never calls, the rest.
     "schedules": {"availability", "bookings", "services", "staff"},
-    "notifications": {"bookings", "availability", "schedules", "services", "staff"},
+    "notifications": {
+        "bookings",
+        "availability",
+        "schedules",
+        "services",
+        "staff",
+        "business",
+    },
     "payments": {"bookings", "availability", "services", "staff"},
     # Listens to bookings' and payments' events; emails the managers through
     # notifications' public service for staff alerts.
@@ -50,7 +60,7 @@ ALLOWED_APP_IMPORTS = {
         "services",
         "staff",
     },
-    "frontend": set(),
+    "frontend": {"business"},
 }
 
 
@@ -117,6 +127,7 @@ def test_bookings_imports_no_side_effect_app():
         "services",
         "staff",
         "ratelimits",
+        "business",
     }
     imported = set().union(*app_imports("bookings").values())
     assert imported & side_effect_apps == set()

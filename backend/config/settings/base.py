@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "common",
+    "apps.business",
     "apps.services",
     "apps.staff",
     "apps.availability",
@@ -286,6 +287,17 @@ BOOKING_ACCESS_LINK_MINUTES = env_int("BOOKING_ACCESS_LINK_MINUTES", 30, minimum
 # Email: guests hear about their booking; the business about new ones.
 BOOKING_NOTIFY_EMAIL = env("BOOKING_NOTIFY_EMAIL", "")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Doceamor <bookings@localhost>")
+# First-run defaults of the business settings a Manager then edits in the
+# admin (apps.business): reply-to, phone, address and website in emails.
+BOOKING_REPLY_TO_EMAIL = env("BOOKING_REPLY_TO_EMAIL", "")
+BOOKING_BUSINESS_PHONE = env("BOOKING_BUSINESS_PHONE", "")
+BOOKING_BUSINESS_ADDRESS = env("BOOKING_BUSINESS_ADDRESS", "")
+BOOKING_BUSINESS_WEBSITE = env("BOOKING_BUSINESS_WEBSITE", "")
+# How long a worker process keeps the business settings before reading them
+# again (a save shows at once in the process that saved it).
+BUSINESS_SETTINGS_CACHE_SECONDS = env_int(
+    "BUSINESS_SETTINGS_CACHE_SECONDS", 10, minimum=0
+)
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 EMAIL_TIMEOUT = 10
 
@@ -427,6 +439,8 @@ REST_FRAMEWORK = {
         # The same endpoints per IPv6 /48, whatever /64 of it asks.
         "booking_create_network": env("BOOKING_CREATE_NETWORK_THROTTLE_RATE", "30/min"),
         "booking_lookup_network": env("BOOKING_LOOKUP_NETWORK_THROTTLE_RATE", "60/min"),
+        # Bookings staff take at the desk, per staff user (no guest limits).
+        "booking_create_desk": env("BOOKING_DESK_CREATE_THROTTLE_RATE", "30/min"),
     },
     # Behind a reverse proxy set DJANGO_NUM_PROXIES=1, so the client's IP is
     # read from X-Forwarded-For; at 0 a client cannot forge it.
@@ -482,6 +496,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "apps.bookings.models.Booking.Status",
         "ErasureSourceEnum": "apps.privacy.models.ErasureRecord.Source",
+        "DeskPaymentEnum": "apps.bookings.models.DeskPayment",
+        "BookingEventKindEnum": "apps.bookings.models.BookingEvent.Kind",
+        "KindEnum": "apps.schedules.models.Closure.Kind",
     },
 }
 

@@ -23,6 +23,7 @@ REST_FRAMEWORK = {
         "booking_lookup": "100000/min",
         "booking_create_network": "100000/min",
         "booking_lookup_network": "100000/min",
+        "booking_create_desk": "100000/min",
     },
 }
 # Tests render pages without running collectstatic first.

@@ -17,6 +17,7 @@ from apps.bookings.phones import normalize_phone, phone_key
 from apps.bookings.services.events import record_event
 from apps.bookings.services.holds import check_run_open, slot_run, take_slots
 from apps.bookings.services.locking import lock_slot_offering
+from apps.bookings.services.payment import verify_payment_locked
 from apps.services.models import Service
 from apps.staff.models import Staff
 from common.dates import local_day_bounds
@@ -37,10 +38,11 @@ def booking_create(
     service_id: int,
     availability_id: int,
     customer_name: str,
-    customer_email: str,
     customer_phone: str,
+    customer_email: str = "",
     notes: str = "",
     staff_id: int | None = None,
+    paid_at_desk: str = "",
     actor=None,
     source: str = Source.GUEST,
     client_key: str = "",
@@ -60,6 +62,12 @@ def booking_create(
     service-day. Returns the booking in `awaiting_payment`, with its
     payment deadline and its service, staff member and slot loaded.
 
+    Staff booking for a guest at the desk (source `staff`) skip the guest
+    limits, may leave the email empty, and with `paid_at_desk` (a
+    `DeskPayment`) record the payment in the same transaction: the booking
+    is returned `confirmed`, the audit trail naming who, when and how, and
+    the guest is sent the confirmation instead of payment instructions.
+
     Every domain error is raised before the first write (see
     `run_write_transaction`, which also redoes the rare reference clash).
     """
@@ -72,6 +80,7 @@ def booking_create(
             customer_phone=customer_phone,
             notes=notes,
             staff_id=staff_id,
+            paid_at_desk=paid_at_desk,
             actor=actor,
             source=source,
             client_key=client_key,
@@ -91,6 +100,7 @@ def _booking_create(
     customer_phone,
     notes,
     staff_id,
+    paid_at_desk,
     actor,
     source,
     client_key,
@@ -99,6 +109,10 @@ def _booking_create(
     now,
 ) -> Booking:
     guest = source == Source.GUEST
+    if guest and not customer_email:
+        raise exceptions.EmailRequired()
+    if guest and paid_at_desk:
+        raise ValueError("only staff take a payment at the desk")
     slots, service = lock_slot_offering(
         availability_id=availability_id,
         service_id=service_id,
@@ -161,7 +175,13 @@ def _booking_create(
         actor=actor,
         source=source,
         now=now,
+        # Paid on the spot: the guest gets the confirmation, not instructions.
+        notify_guest=not paid_at_desk,
     )
+    if paid_at_desk:
+        verify_payment_locked(
+            booking, actor=actor, source=source, now=now, desk_method=paid_at_desk
+        )
     logger.info(
         "booking %s created for slots %s",
         booking.reference,

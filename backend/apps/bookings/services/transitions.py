@@ -21,6 +21,7 @@ from apps.bookings.services.create import check_slots_bookable
 from apps.bookings.services.events import record_event
 from apps.bookings.services.holds import release_slots, take_slots
 from apps.bookings.services.locking import lock_booking
+from apps.bookings.services.payment import check_transition, verify_payment_locked
 from common.db import ClashingInsert, write_transaction
 
 logger = logging.getLogger(__name__)
@@ -33,40 +34,6 @@ BOOKING_CONTACT_FIELDS = ("customer_name", "customer_email", "customer_phone", "
 RESCHEDULABLE_STATUSES = (Status.AWAITING_PAYMENT, Status.CONFIRMED)
 
 
-def _check_transition(booking: Booking, to_status: str) -> None:
-    if not booking.can_transition_to(to_status):
-        raise exceptions.InvalidTransition(
-            f"A booking in status '{booking.status}' cannot become '{to_status}'."
-        )
-
-
-def _verify_payment_locked(
-    booking: Booking, *, actor, source: str, now: datetime, note: str = ""
-):
-    _check_transition(booking, Status.CONFIRMED)
-    from_status = booking.status
-    booking.status = Status.CONFIRMED
-    booking.payment_verified_at = now
-    booking.payment_verified_by = actor
-    booking.save(
-        update_fields=[
-            "status",
-            "payment_verified_at",
-            "payment_verified_by",
-            "updated_at",
-        ]
-    )
-    record_event(
-        booking,
-        kind=Kind.PAYMENT_VERIFIED,
-        from_status=from_status,
-        actor=actor,
-        source=source,
-        note=note,
-        now=now,
-    )
-
-
 def _guest_notice_passed(booking: Booking, *, source: str, now: datetime) -> bool:
     """A guest may cancel or move a confirmed booking only up to the notice."""
     return (
@@ -77,17 +44,33 @@ def _guest_notice_passed(booking: Booking, *, source: str, now: datetime) -> boo
     )
 
 
-def _cancel_locked(booking: Booking, *, actor, source: str, reason: str, now):
-    _check_transition(booking, Status.CANCELLED)
+def _cancel_locked(
+    booking: Booking,
+    *,
+    actor,
+    source: str,
+    reason: str,
+    now,
+    refund_due: bool = False,
+    notify_guest: bool = True,
+):
+    check_transition(booking, Status.CANCELLED)
     if source != Source.SYSTEM and booking.availability.has_started(now):
         raise exceptions.BookingAlreadyStarted()
     if _guest_notice_passed(booking, source=source, now=now):
         raise exceptions.CancellationNoticePassed()
+    if refund_due and booking.payment_verified_at is None:
+        raise exceptions.NothingToRefund()
     from_status = booking.status
     booking.status = Status.CANCELLED
     booking.cancel_reason = reason
-    booking.save(update_fields=["status", "cancel_reason", "updated_at"])
+    booking.refund_due = refund_due
+    booking.save(update_fields=["status", "cancel_reason", "refund_due", "updated_at"])
     release_slots(booking, booking.held_slot_ids, now=now)
+    data = {"notify_guest": notify_guest}
+    if booking.payment_verified_at is not None:
+        # Listeners (payments: the bank credit to give back) read it here.
+        data["refund_due"] = refund_due
     record_event(
         booking,
         kind=Kind.CANCELLED,
@@ -95,12 +78,18 @@ def _cancel_locked(booking: Booking, *, actor, source: str, reason: str, now):
         actor=actor,
         source=source,
         note=reason,
+        data=data,
+        notify_guest=notify_guest,
         now=now,
     )
 
 
 def _complete_locked(booking: Booking, *, actor, source: str, now: datetime):
-    _check_transition(booking, Status.COMPLETED)
+    check_transition(booking, Status.COMPLETED)
+    # Completed is final: marking it before the guest came would lose the
+    # booking (no cancel, no move) if they never do.
+    if not booking.availability.has_started(now):
+        raise exceptions.BookingNotStarted()
     from_status = booking.status
     booking.status = Status.COMPLETED
     booking.save(update_fields=["status", "updated_at"])
@@ -130,7 +119,7 @@ def booking_verify_payment(
     with write_transaction():
         booking = lock_booking(booking.pk)
         now = now or timezone.now()
-        _verify_payment_locked(booking, actor=actor, source=source, note=note, now=now)
+        verify_payment_locked(booking, actor=actor, source=source, note=note, now=now)
     return booking
 
 
@@ -140,20 +129,36 @@ def booking_cancel(
     actor=None,
     source: str = Source.STAFF,
     reason: str = "",
+    refund_due: bool = False,
+    notify_guest: bool = True,
     now: datetime | None = None,
 ) -> Booking:
-    """Cancel a booking before its slot starts, and free the slot."""
+    """Cancel a booking before its slot starts, and free the slot.
+
+    `refund_due` (a paid booking only, else 400 `nothing_to_refund`) records
+    that the business owes the guest the money back; `notify_guest` False
+    sends the guest no email (they were told at the desk).
+    """
     with write_transaction():
         booking = lock_booking(booking.pk)
         now = now or timezone.now()
-        _cancel_locked(booking, actor=actor, source=source, reason=reason, now=now)
+        _cancel_locked(
+            booking,
+            actor=actor,
+            source=source,
+            reason=reason,
+            refund_due=refund_due,
+            notify_guest=notify_guest,
+            now=now,
+        )
     return booking
 
 
 def booking_complete(
     *, booking: Booking, actor, source: str = Source.STAFF, now: datetime | None = None
 ) -> Booking:
-    """Mark a confirmed booking as done; from here on it is immutable."""
+    """Mark a confirmed booking as done once it has started (409
+    `booking_not_started` before); from here on it is immutable."""
     with write_transaction():
         booking = lock_booking(booking.pk)
         now = now or timezone.now()
@@ -337,13 +342,13 @@ def _change_contact(booking: Booking, changes: dict, changed: list[str]) -> None
 
 def _apply_status_change(booking: Booking, new_status: str, *, actor, source, now):
     if new_status == Status.CONFIRMED:
-        _verify_payment_locked(booking, actor=actor, source=source, now=now)
+        verify_payment_locked(booking, actor=actor, source=source, now=now)
     elif new_status == Status.CANCELLED:
         _cancel_locked(booking, actor=actor, source=source, reason="", now=now)
     elif new_status == Status.COMPLETED:
         _complete_locked(booking, actor=actor, source=source, now=now)
     else:
-        _check_transition(booking, new_status)  # nothing leads back; raises
+        check_transition(booking, new_status)  # nothing leads back; raises
 
 
 def booking_delete(*, booking: Booking, actor) -> None:

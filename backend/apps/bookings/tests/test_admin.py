@@ -37,7 +37,9 @@ def test_changelist_filters_and_search(admin_client, booking):
         assert booking.reference in response.content.decode()
 
 
-def test_actions_run_the_domain_rules_and_report_refusals(admin_client, booking):
+def test_actions_run_the_domain_rules_and_report_refusals(
+    admin_client, booking, at_start
+):
     response = run_action(admin_client, "mark_completed", booking)
     assert response.status_code == 200
     assert any("cannot become 'completed'" in m for m in admin_messages(response))
@@ -47,6 +49,9 @@ def test_actions_run_the_domain_rules_and_report_refusals(admin_client, booking)
     response = run_action(admin_client, "verify_payment", booking)
     assert "1 booking(s) confirmed." in admin_messages(response)
     response = run_action(admin_client, "mark_completed", booking)
+    assert any("has not started yet" in m for m in admin_messages(response))
+    with at_start(booking):
+        response = run_action(admin_client, "mark_completed", booking)
     assert "1 booking(s) completed." in admin_messages(response)
     booking.refresh_from_db()
     assert booking.status == Status.COMPLETED
@@ -88,7 +93,9 @@ def test_completed_bookings_are_read_only_and_cannot_be_deleted(
     admin_client, booking, staff_user
 ):
     services.booking_verify_payment(booking=booking, actor=staff_user)
-    services.booking_complete(booking=booking, actor=staff_user)
+    services.booking_complete(
+        booking=booking, actor=staff_user, now=booking.availability.start_time
+    )
     page = admin_client.get(f"/admin/bookings/booking/{booking.pk}/change/")
     assert 'name="customer_name"' not in page.content.decode()
     response = admin_client.get(f"/admin/bookings/booking/{booking.pk}/delete/")

@@ -17,7 +17,7 @@ from apps.availability.models import Availability
 from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import exceptions, services
 from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent
-from apps.bookings.services import expiry, locking, transitions
+from apps.bookings.services import expiry, locking, payment
 from apps.bookings.tests.factories import BookingFactory
 from apps.bookings.tests.test_services import assert_is_booked_invariant
 from apps.bookings.tests.threads import in_threads
@@ -293,7 +293,7 @@ def test_a_booking_being_verified_is_never_cancelled_after_its_verification(
             locked_booking = locking.lock_booking(booking.pk)
             locked.set()
             release.wait(timeout=10)
-            transitions._verify_payment_locked(
+            payment.verify_payment_locked(
                 locked_booking, actor=staff_user, source="staff", now=timezone.now()
             )
         return None

@@ -72,7 +72,9 @@ def booking_in(status, service, slot, staff_user):
     if status in (Status.CONFIRMED, Status.COMPLETED):
         booking = services.booking_verify_payment(booking=booking, actor=staff_user)
     if status == Status.COMPLETED:
-        booking = services.booking_complete(booking=booking, actor=staff_user)
+        booking = services.booking_complete(
+            booking=booking, actor=staff_user, now=slot.start_time
+        )
     if status == Status.CANCELLED:
         booking = services.booking_cancel(booking=booking, actor=staff_user)
     return booking
@@ -196,7 +198,10 @@ ACTIONS = {
         booking=b, actor=user
     ),
     Status.CANCELLED: lambda b, user: services.booking_cancel(booking=b, actor=user),
-    Status.COMPLETED: lambda b, user: services.booking_complete(booking=b, actor=user),
+    # At the start: completing is refused before (test below).
+    Status.COMPLETED: lambda b, user: services.booking_complete(
+        booking=b, actor=user, now=b.availability.start_time
+    ),
 }
 
 
@@ -252,6 +257,20 @@ def test_cancel_is_refused_once_the_slot_has_started(service, slot, staff_user):
         services.booking_cancel(booking=booking, actor=staff_user, now=slot.start_time)
     booking.refresh_from_db()
     assert booking.status == Status.CONFIRMED
+
+
+def test_complete_is_refused_before_the_appointment_starts(service, slot, staff_user):
+    booking = booking_in(Status.CONFIRMED, service, slot, staff_user)
+    with pytest.raises(exceptions.BookingNotStarted) as caught:
+        services.booking_complete(
+            booking=booking,
+            actor=staff_user,
+            now=slot.start_time - timedelta(microseconds=1),
+        )
+    assert (caught.value.status_code, caught.value.code) == (409, "booking_not_started")
+    booking.refresh_from_db()
+    assert booking.status == Status.CONFIRMED
+    assert booking.events.last().kind == "payment_verified"
 
 
 def test_completed_booking_cannot_be_edited_or_deleted(service, slot, staff_user):

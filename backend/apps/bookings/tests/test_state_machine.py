@@ -104,7 +104,11 @@ class BookingLifecycle(RuleBasedStateMachine):
         booking = self.bookings[-1 - index % len(self.bookings)]
         try:
             function(booking=booking, now=self.now, **kwargs)
-        except (exceptions.InvalidTransition, exceptions.BookingAlreadyStarted):
+        except (
+            exceptions.InvalidTransition,
+            exceptions.BookingAlreadyStarted,
+            exceptions.BookingNotStarted,
+        ):
             return
         self.applied_transitions[booking.pk] += 1
 

@@ -139,14 +139,15 @@ def test_verify_payment_confirms_and_shows_who_and_when(
     )
 
 
-def test_complete_only_from_confirmed(staff_client, booking):
+def test_complete_only_from_confirmed(staff_client, booking, at_start):
     url = f"/api/bookings/{booking.pk}/complete/"
     assert_error(staff_client.post(url), 409, "invalid_transition")
     staff_client.post(f"/api/bookings/{booking.pk}/verify-payment/")
-    response = staff_client.post(url)
-    assert response.status_code == 200
-    assert response.json()["status"] == "completed"
-    assert_error(staff_client.post(url), 409, "invalid_transition")
+    with at_start(booking):
+        response = staff_client.post(url)
+        assert response.status_code == 200
+        assert response.json()["status"] == "completed"
+        assert_error(staff_client.post(url), 409, "invalid_transition")
 
 
 def test_cancellation_is_blocked_after_the_slot_starts(
@@ -245,9 +246,10 @@ def test_patch_status_goes_through_the_transition_rules(
     assert not Availability.objects.get(pk=booking.availability_id).is_booked
 
 
-def test_completed_booking_edits_and_delete_are_409(staff_client, booking):
+def test_completed_booking_edits_and_delete_are_409(staff_client, booking, at_start):
     staff_client.post(f"/api/bookings/{booking.pk}/verify-payment/")
-    staff_client.post(f"/api/bookings/{booking.pk}/complete/")
+    with at_start(booking):
+        staff_client.post(f"/api/bookings/{booking.pk}/complete/")
     url = f"/api/bookings/{booking.pk}/"
     before = Booking.objects.values().get(pk=booking.pk)
 

@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from apps.business.validators import validate_bic, validate_iban
+
+
+class BusinessSettings(models.Model):
+    """The business as guests and emails see it: one row, edited by a Manager.
+
+    Until it is first saved, the environment's values stand in for it
+    (`selectors.env_defaults`), so a fresh install runs as configured.
+    """
+
+    SINGLETON_ID = 1
+
+    name = models.CharField(max_length=120)
+    welcome_text = models.CharField(max_length=500, blank=True)
+    payment_instructions = models.TextField(
+        blank=True, help_text="Shown to guests with each booking awaiting payment."
+    )
+    iban = models.CharField(
+        "IBAN",
+        max_length=42,
+        blank=True,
+        validators=[validate_iban],
+        help_text="The account guests pay into; with a beneficiary, bookings "
+        "show an EPC QR code banking apps scan.",
+    )
+    bic = models.CharField("BIC", max_length=11, blank=True, validators=[validate_bic])
+    beneficiary = models.CharField(
+        max_length=70,
+        blank=True,
+        help_text="The account holder's name, as the bank knows it (EPC QR code, "
+        "SEPA refunds).",
+    )
+    sender_email = models.CharField(
+        max_length=254,
+        help_text='The "From" of every email, e.g. "Doceamor <bookings@example.com>".',
+    )
+    reply_to = models.EmailField(
+        blank=True, help_text="Where guests' replies go (empty: to the sender)."
+    )
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = "business settings"
+        verbose_name_plural = "business settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=1), name="business_settings_singleton"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
