@@ -16,6 +16,24 @@ NOT_PERSONAL: dict[str, str] = {
     "staff.Staff.email": "staff, not guests",
     "staff.Staff.phone": "staff, not guests",
     "schedules.Closure.public_note": "the business's notice of a closure",
+    # The business's own settings (apps.business): its name, account and
+    # contact details, shown to guests; no guest's.
+    **{
+        f"business.BusinessSettings.{name}": "the business's own settings"
+        for name in (
+            "name",
+            "welcome_text",
+            "payment_instructions",
+            "iban",
+            "bic",
+            "beneficiary",
+            "sender_email",
+            "reply_to",
+            "phone",
+            "address",
+            "website",
+        )
+    },
     # Codes and keyed hashes.
     "bookings.Booking.reference": "the accountant's key; random, names no one",
     "bookings.IdempotencyKey.client_fingerprint": "keyed HMAC of the address",
