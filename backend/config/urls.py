@@ -11,6 +11,7 @@ from apps.privacy.urls import router as privacy_router
 from apps.schedules.urls import router as schedules_router
 from apps.services.views import ServiceViewSet
 from apps.staff.views import StaffViewSet
+from apps.waitlist.urls import router as waitlist_router
 from apps.webhooks.urls import router as webhooks_router
 from common.health import health
 from common.routers import ApiRouter
@@ -29,6 +30,11 @@ PUBLIC_ENDPOINTS = {
     "closures/days": "closure-days",
     "privacy/requests": "privacy-request-list",
     "privacy/requests/confirm": "privacy-request-confirm",
+    "waitlist": "waitlist-list",  # guests may POST (join); listing is staff-only
+    "waitlist/leave": "waitlist-leave",
+    "waitlist/offers/show": "waitlist-offer-show",
+    "waitlist/offers/accept": "waitlist-offer-accept",
+    "waitlist/offers/decline": "waitlist-offer-decline",
     "schema": "schema",
     "docs": "docs",
     "redoc": "redoc",
@@ -45,6 +51,7 @@ router.registry.extend(webhooks_router.registry)
 router.registry.extend(exports_router.registry)
 router.registry.extend(schedules_router.registry)
 router.registry.extend(privacy_router.registry)
+router.registry.extend(waitlist_router.registry)
 
 urlpatterns = [
     path("", include("apps.frontend.urls")),

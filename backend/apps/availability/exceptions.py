@@ -27,3 +27,11 @@ class SlotHasActiveBooking(DomainError):
         "This slot holds an active booking; cancel the booking before moving "
         "or deleting the slot."
     )
+
+
+class SlotHeld(DomainError):
+    code = "slot_held"
+    default_detail = (
+        "This slot is held for a waiting-list offer; it can be moved or deleted "
+        "once the offer ends."
+    )

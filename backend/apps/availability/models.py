@@ -11,8 +11,11 @@ class Availability(models.Model):
     booking longer than one slot holds several consecutive ones).
     `is_closed` hides a slot a closure covers (a holiday, an absence): the
     schedules app sets it through this app's services, and a closed slot is
-    never offered or booked. `source` says who made the slot: the horizon job
-    of the working hours removes only slots it made itself.
+    never offered or booked. `is_held` keeps a free slot for one guest while
+    an offer made to them runs (the waiting list's): nobody else books it, and
+    the booking that takes it clears the flag in the update that sets
+    `is_booked`, so a slot is never both. `source` says who made the slot:
+    the horizon job of the working hours removes only slots it made itself.
     """
 
     class Source(models.TextChoices):
@@ -28,6 +31,7 @@ class Availability(models.Model):
     # Database defaults as well, so rows written by plain SQL (the
     # benchmarks' harness) get them too.
     is_closed = models.BooleanField(default=False, db_default=False)
+    is_held = models.BooleanField(default=False, db_default=False)
     source = models.CharField(
         max_length=20,
         choices=Source.choices,
@@ -44,6 +48,11 @@ class Availability(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end_time__gt=models.F("start_time")),
                 name="availability_ends_after_start",
+            ),
+            # A held slot is handed to its booking, never shared with one.
+            models.CheckConstraint(
+                condition=~models.Q(is_booked=True, is_held=True),
+                name="availability_not_booked_and_held",
             ),
             models.UniqueConstraint(
                 fields=["staff", "start_time"], name="availability_unique_staff_start"

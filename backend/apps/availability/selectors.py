@@ -33,8 +33,8 @@ def minutes(expression) -> ExpressionWrapper:
 
 
 def _open_slots() -> QuerySet[Availability]:
-    """Slots neither booked nor closed."""
-    return Availability.objects.filter(is_booked=False, is_closed=False)
+    """Slots neither booked, closed nor held for an offer."""
+    return Availability.objects.filter(is_booked=False, is_closed=False, is_held=False)
 
 
 def _gap_before_needed_end() -> Exists:
@@ -56,6 +56,7 @@ def _gap_before_needed_end() -> Exists:
         ).filter(
             Q(is_booked=True)
             | Q(is_closed=True)
+            | Q(is_held=True)
             | Q(Q(end_time__lt=OuterRef("needed_end")), ~Exists(followed))
         )
     )

@@ -110,6 +110,8 @@ def availability_validate(
             return
         if availability.is_booked:
             raise exceptions.SlotHasActiveBooking()
+        if availability.is_held:
+            raise exceptions.SlotHeld()
     overlapping = Availability.objects.filter(
         staff_id=staff_id, start_time__lt=end_time, end_time__gt=start_time
     )
@@ -173,6 +175,8 @@ def availability_delete(*, availability: Availability) -> None:
         slot = lock_availability(availability.pk)
         if slot.is_booked:
             raise exceptions.SlotHasActiveBooking()
+        if slot.is_held:
+            raise exceptions.SlotHeld()
         slot.delete()
 
 
@@ -187,10 +191,32 @@ def availabilities_set_booked(
     slot_ids: list[int], *, booked: bool, now: datetime
 ) -> int:
     """Mark locked slots taken or free, in one statement; call in the booking's
-    transaction (a booking takes or frees all its slots together)."""
-    return Availability.objects.filter(pk__in=slot_ids).update(
-        is_booked=booked, updated_at=now
-    )
+    transaction (a booking takes or frees all its slots together).
+
+    Taking a slot ends any hold on it in the same statement: the caller
+    checked the hold was its own (an accepted offer), so a held slot passes
+    to its booking without a moment in which it is free.
+    """
+    changes = {"is_booked": booked, "updated_at": now}
+    if booked:
+        changes["is_held"] = False
+    return Availability.objects.filter(pk__in=slot_ids).update(**changes)
+
+
+def availabilities_set_held(
+    slot_ids: list[int], *, held: bool, now: datetime | None = None
+) -> int:
+    """Hold locked free slots for an offer, or let them go; one statement.
+
+    Holding touches only slots neither booked, closed nor held, so the count
+    returned tells the caller whether it got them all.
+    """
+    if not slot_ids:
+        return 0
+    slots = Availability.objects.filter(pk__in=slot_ids, is_held=not held)
+    if held:
+        slots = slots.filter(is_booked=False, is_closed=False)
+    return slots.update(is_held=held, updated_at=now or timezone.now())
 
 
 def availabilities_release(slot_ids: list[int], *, now: datetime) -> int:
@@ -237,7 +263,7 @@ def availabilities_sync_generated(
         lock_staff(staff.pk)
         existing = list(
             Availability.objects.filter(staff=staff, end_time__gt=since).values_list(
-                "pk", "start_time", "end_time", "source", "is_booked"
+                "pk", "start_time", "end_time", "source", "is_booked", "is_held"
             )
         )
         wanted_set = {
@@ -245,16 +271,17 @@ def availabilities_sync_generated(
         }
         stale = [
             pk
-            for pk, start, end, source, is_booked in existing
+            for pk, start, end, source, is_booked, is_held in existing
             if source == Availability.Source.WORKING_HOURS
             and not is_booked
+            and not is_held
             and start > since
             and (start, end) not in wanted_set
         ]
         deleted = _delete_free(stale)
         deleted_ids = set(deleted)
         taken = _Intervals(
-            (start, end) for pk, start, end, _, _ in existing if pk not in deleted_ids
+            (start, end) for pk, start, end, *_ in existing if pk not in deleted_ids
         )
         new = [
             Availability(
@@ -303,7 +330,7 @@ def _delete_free(slot_ids: list[int]) -> list[int]:
         return []
     free = list(
         Availability.objects.select_for_update(no_key=True, skip_locked=True)
-        .filter(pk__in=slot_ids, is_booked=False)
+        .filter(pk__in=slot_ids, is_booked=False, is_held=False)
         .order_by("pk")
         .values_list("pk", flat=True)
     )

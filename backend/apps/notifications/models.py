@@ -27,6 +27,9 @@ class Notification(models.Model):
         ACCESS_LINK = "access_link", "Link to manage a booking"
         # The guest asked to export or erase their data (apps.privacy).
         PRIVACY_LINK = "privacy_link", "Link to export or erase personal data"
+        # Written by the waiting list (apps.waitlist), about no booking yet.
+        WAITLIST_JOINED = "waitlist_joined", "Waiting list: joined"
+        WAITLIST_OFFER = "waitlist_offer", "Waiting list: a time is free"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

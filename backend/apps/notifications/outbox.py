@@ -215,6 +215,41 @@ def staff_alert_queue(
     )
 
 
+def guest_email_queue(
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    body_text: str,
+    now: datetime | None = None,
+) -> Notification:
+    """Queue an email to a guest that another app rendered (about no booking).
+
+    Call inside the causing transaction. A guest's own action caused it (a
+    waiting-list entry, an offer made to it), so it counts against the
+    per-mailbox hourly cap like every guest-triggered email; the caller's
+    text carries nothing a guest typed but a greeting (`greeting_name`).
+    """
+    now = now or timezone.now()
+    (notification,) = queue(
+        [
+            PendingEmail(
+                Notification(
+                    kind=kind,
+                    recipient=recipient,
+                    guest_triggered=True,
+                    recipient_key=email_key(recipient),
+                    subject=subject[:255],
+                    body_text=body_text,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+        ]
+    )
+    return notification
+
+
 def ics_sequences(booking_ids: list[int]) -> dict[int, int]:
     """The highest SEQUENCE each booking's invites carried so far."""
     return dict(

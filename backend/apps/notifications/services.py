@@ -2,12 +2,14 @@
 
 Each lives in the module of its job: `outbox` (queue and resend emails),
 `reminders`, `sending` and `calendars` (staff feed tokens). Other apps may
-queue an alert to staff of their own (`staff_alert_queue`). Booking changes
+queue an alert to staff of their own (`staff_alert_queue`), or an email to a
+guest they rendered themselves (`guest_email_queue`: the waiting list). Booking changes
 reach this app only as events (`receivers`); bookings never calls it.
 """
 
 from apps.notifications.calendars import staff_calendar_feed_rotate
 from apps.notifications.outbox import (
+    guest_email_queue,
     notification_create,
     notification_resend,
     staff_alert_queue,
@@ -21,6 +23,7 @@ __all__ = [
     "SendResult",
     "backoff",
     "greeting_name",
+    "guest_email_queue",
     "notification_create",
     "notification_resend",
     "notifications_send_due",

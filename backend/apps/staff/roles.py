@@ -44,6 +44,10 @@ _FRONT_DESK_PERMISSIONS = frozenset(
         "schedules.view_closure",
         # The business's settings: read (the desk quotes its IBAN, phone).
         "business.view_businesssettings",
+        # The waiting list: who waits for which day, and offering a slot.
+        "waitlist.view_waitlistentry",
+        "waitlist.view_waitlistoffer",
+        "waitlist.offer_slot",
     }
 )
 

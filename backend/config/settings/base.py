@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.webhooks",
     "apps.exports",
+    "apps.waitlist",
     "apps.ratelimits",
     "apps.privacy",
     "apps.frontend",
@@ -284,6 +285,27 @@ BOOKING_MAX_FAILED_PROOFS_PER_HOUR = env_int(
 )
 BOOKING_ACCESS_LINK_MINUTES = env_int("BOOKING_ACCESS_LINK_MINUTES", 30, minimum=5)
 
+# The waiting list (apps.waitlist): a freed time is offered to the guests
+# waiting for it, first come first served ("first": each offer holds the
+# time for its guest this many minutes, then passes on) or to all at once
+# ("all": nothing is held, the first to book wins).
+BOOKING_WAITLIST_OFFER_MINUTES = env_int(
+    "BOOKING_WAITLIST_OFFER_MINUTES", 15, minimum=1
+)
+BOOKING_WAITLIST_OFFER_MODE = env("BOOKING_WAITLIST_OFFER_MODE", "first")
+if BOOKING_WAITLIST_OFFER_MODE not in ("first", "all"):
+    raise ImproperlyConfigured("BOOKING_WAITLIST_OFFER_MODE must be 'first' or 'all'.")
+# Open entries per client (one address) and per contact (email or phone),
+# how far ahead an entry may reach, and how long closed entries are kept.
+BOOKING_WAITLIST_MAX_PER_CLIENT = env_int(
+    "BOOKING_WAITLIST_MAX_PER_CLIENT", 3, minimum=1
+)
+BOOKING_WAITLIST_MAX_PER_CONTACT = env_int(
+    "BOOKING_WAITLIST_MAX_PER_CONTACT", 3, minimum=1
+)
+BOOKING_WAITLIST_MAX_DAYS = env_int("BOOKING_WAITLIST_MAX_DAYS", 90, minimum=1)
+BOOKING_WAITLIST_PURGE_DAYS = env_int("BOOKING_WAITLIST_PURGE_DAYS", 30, minimum=1)
+
 # Email: guests hear about their booking; the business about new ones.
 BOOKING_NOTIFY_EMAIL = env("BOOKING_NOTIFY_EMAIL", "")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Doceamor <bookings@localhost>")
@@ -441,6 +463,12 @@ REST_FRAMEWORK = {
         "booking_lookup_network": env("BOOKING_LOOKUP_NETWORK_THROTTLE_RATE", "60/min"),
         # Bookings staff take at the desk, per staff user (no guest limits).
         "booking_create_desk": env("BOOKING_DESK_CREATE_THROTTLE_RATE", "30/min"),
+        # Joining the waiting list, and its links (leave, accept, decline).
+        "waitlist_join": env("BOOKING_WAITLIST_JOIN_THROTTLE_RATE", "5/min"),
+        "waitlist_join_network": env(
+            "BOOKING_WAITLIST_JOIN_NETWORK_THROTTLE_RATE", "15/min"
+        ),
+        "waitlist_link": env("BOOKING_WAITLIST_LINK_THROTTLE_RATE", "20/min"),
     },
     # Behind a reverse proxy set DJANGO_NUM_PROXIES=1, so the client's IP is
     # read from X-Forwarded-For; at 0 a client cannot forge it.

@@ -24,6 +24,8 @@ REST_FRAMEWORK = {
         "booking_create_network": "100000/min",
         "booking_lookup_network": "100000/min",
         "booking_create_desk": "100000/min",
+        "waitlist_join": "100000/min",
+        "waitlist_link": "100000/min",
     },
 }
 # Tests render pages without running collectstatic first.

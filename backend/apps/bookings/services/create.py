@@ -48,6 +48,7 @@ def booking_create(
     client_key: str = "",
     client_site_key: str = "",
     client_network_key: str = "",
+    held_slot_ids: frozenset[int] = frozenset(),
     now: datetime | None = None,
 ) -> Booking:
     """Book a slot for a service: the slot rows are locked and every rule re-checked.
@@ -59,8 +60,11 @@ def booking_create(
     the client a guest booked from (common.http.client_key), `client_site_key`
     and `client_network_key` its IPv6 /56 and /48 (common.http.client_keys);
     the unpaid-booking limits count per client, per network and per
-    service-day. Returns the booking in `awaiting_payment`, with its
-    payment deadline and its service, staff member and slot loaded.
+    service-day. `held_slot_ids` are slots held for this guest (an offer they
+    accepted): they may be taken, and their hold ends in the update that
+    books them; any other held slot is taken (409). Returns the booking in
+    `awaiting_payment`, with its payment deadline and its service, staff
+    member and slot loaded.
 
     Staff booking for a guest at the desk (source `staff`) skip the guest
     limits, may leave the email empty, and with `paid_at_desk` (a
@@ -86,6 +90,7 @@ def booking_create(
             client_key=client_key,
             client_site_key=client_site_key,
             client_network_key=client_network_key,
+            held_slot_ids=held_slot_ids,
             now=now,
         )
     )
@@ -106,6 +111,7 @@ def _booking_create(
     client_key,
     client_site_key,
     client_network_key,
+    held_slot_ids,
     now,
 ) -> Booking:
     guest = source == Source.GUEST
@@ -130,7 +136,11 @@ def _booking_create(
     if not service.is_active:
         raise exceptions.InactiveService()
     run = check_slots_bookable(
-        slots, first_slot_id=availability_id, service=service, now=now
+        slots,
+        first_slot_id=availability_id,
+        service=service,
+        now=now,
+        held_slot_ids=held_slot_ids,
     )
     customer_phone = normalize_phone(customer_phone)
     customer_phone_digits = phone_key(customer_phone)
@@ -197,6 +207,7 @@ def check_slots_bookable(
     service: Service,
     now: datetime,
     own_slot_ids: frozenset[int] = frozenset(),
+    held_slot_ids: frozenset[int] = frozenset(),
 ) -> list[Availability]:
     """The rules a booking of `service` from `first_slot_id` must meet (create
     and move); returns the slots it takes.
@@ -217,7 +228,7 @@ def check_slots_bookable(
         raise exceptions.SlotInPast()
     if first.start_time <= now + timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES):
         raise exceptions.SlotTooSoon()
-    check_run_open(run, own_slot_ids)
+    check_run_open(run, own_slot_ids, held_slot_ids)
     return run
 
 

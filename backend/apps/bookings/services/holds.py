@@ -46,10 +46,17 @@ def slot_run(
     return run
 
 
-def check_run_open(run: list[Availability], own_slot_ids=frozenset()) -> None:
-    """409 `slot_unavailable` when a slot of the run is taken or closed."""
+def check_run_open(
+    run: list[Availability], own_slot_ids=frozenset(), held_slot_ids=frozenset()
+) -> None:
+    """409 `slot_unavailable` when a slot of the run is taken, closed or held
+    for someone else (`held_slot_ids`: the holds the caller was given)."""
     for slot in run:
-        if slot.is_closed or (slot.is_booked and slot.pk not in own_slot_ids):
+        if (
+            slot.is_closed
+            or (slot.is_booked and slot.pk not in own_slot_ids)
+            or (slot.is_held and slot.pk not in held_slot_ids)
+        ):
             raise exceptions.SlotUnavailable()
 
 
