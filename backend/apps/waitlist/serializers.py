@@ -65,7 +65,7 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
 
     service_name = serializers.CharField(source="service.name", read_only=True)
     staff_name = serializers.CharField(
-        source="staff.name", read_only=True, default=None
+        source="staff.name", read_only=True, default=None, allow_null=True
     )
 
     class Meta:

@@ -97,7 +97,8 @@ def test_more_than_the_per_client_limit_is_refused_with_a_code(
 ):
     for n in range(2):
         answer = api_client.post(
-            URL, payload(service, email=f"g{n}@example.com", phone=f"91300{n:04d}"),
+            URL,
+            payload(service, email=f"g{n}@example.com", phone=f"91300{n:04d}"),
             format="json",
         )
         assert answer.status_code == 202
