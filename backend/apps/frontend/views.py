@@ -35,6 +35,28 @@ def guest_page(request, view="book"):
     )
 
 
+@require_safe
+def waitlist_page(request, view="join"):
+    """The waiting list's pages: join, leave (the email's link) and an offer
+    (the email's link: see the time, book it or say no).
+
+    Opening a link changes nothing: mail scanners open links too, so the
+    guest presses a button, which calls the public API.
+    """
+    if not settings.BOOKING_GUEST_PAGE:
+        raise Http404("The guest page is turned off.")
+    return render(
+        request,
+        "frontend/waitlist_page.html",
+        {
+            "business_name": settings.BOOKING_BUSINESS_NAME,
+            "timezone": settings.BOOKING_TIMEZONE,
+            "max_days": settings.BOOKING_WAITLIST_MAX_DAYS,
+            "view": view,
+        },
+    )
+
+
 class ApiDocsView(SpectacularSwaggerSplitView):
     """Swagger UI from drf-spectacular-sidecar; its setup script is a URL too."""
 

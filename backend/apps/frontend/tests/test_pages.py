@@ -15,6 +15,9 @@ pytestmark = pytest.mark.django_db
 PAGES = [
     "/",
     "/booking/",
+    "/booking/waitlist/",
+    "/booking/waitlist/leave/?token=abc",
+    "/booking/offer/?token=abc",
     "/api/docs/",
     "/api/redoc/",
     "/api/",
@@ -80,7 +83,17 @@ def test_no_page_references_another_origin(client, path):
     assert "unpkg" not in html and "cdn." not in html
 
 
-@pytest.mark.parametrize("path", ["/", "/booking/", "/api/docs/", "/api/redoc/"])
+OUR_PAGES = [
+    "/",
+    "/booking/",
+    "/booking/waitlist/",
+    "/booking/offer/",
+    "/api/docs/",
+    "/api/redoc/",
+]
+
+
+@pytest.mark.parametrize("path", OUR_PAGES)
 def test_our_pages_run_without_inline_script(client, path):
     page = collect(client.get(path).content.decode())
 
@@ -88,7 +101,7 @@ def test_our_pages_run_without_inline_script(client, path):
     assert page.inline_handlers == []
 
 
-@pytest.mark.parametrize("path", ["/", "/booking/", "/api/docs/", "/api/redoc/"])
+@pytest.mark.parametrize("path", OUR_PAGES)
 def test_our_pages_are_served_under_the_strict_policy(client, path):
     policy = client.get(path)["Content-Security-Policy"]
 
@@ -128,7 +141,7 @@ def test_the_guest_page_carries_its_settings_in_data_attributes(client, settings
 def test_the_guest_page_can_be_turned_off(client, settings):
     settings.BOOKING_GUEST_PAGE = False
 
-    for path in ("/", "/booking/"):
+    for path in ("/", "/booking/", "/booking/waitlist/", "/booking/offer/"):
         response = client.get(path)
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
@@ -171,6 +184,11 @@ PUBLIC_ROOT = {
     "closures/days",
     "privacy/requests",
     "privacy/requests/confirm",
+    "waitlist",
+    "waitlist/leave",
+    "waitlist/offers/show",
+    "waitlist/offers/accept",
+    "waitlist/offers/decline",
     "schema",
     "docs",
     "redoc",
@@ -209,3 +227,23 @@ def test_staff_see_every_endpoint_in_the_root():
 
     assert set(links) >= PUBLIC_ROOT
     assert links["bookings"] == "http://testserver/api/bookings/"
+
+
+def test_the_waitlist_pages_say_which_view_and_never_act_on_open():
+    """Opening an emailed link changes nothing (mail scanners open links): the
+    page only shows a button; the API is called when the guest presses it."""
+    from django.test import Client
+
+    client = Client()
+    for path, view in [
+        ("/booking/waitlist/", "join"),
+        ("/booking/waitlist/leave/?token=t", "leave"),
+        ("/booking/offer/?token=t", "offer"),
+    ]:
+        html = client.get(path).content.decode()
+        assert f'data-view="{view}"' in html
+    assert client.post("/booking/offer/?token=t").status_code == 405
+
+
+def test_the_guest_page_links_to_the_waiting_list(client):
+    assert 'href="/booking/waitlist/"' in client.get("/").content.decode()
