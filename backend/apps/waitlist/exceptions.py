@@ -18,6 +18,7 @@ class UnknownStaff(InvalidInput):
 class DatesOutOfRange(InvalidInput):
     code = "dates_out_of_range"
     field = "date_from"
+    default_detail = "The days must run from today to at most 90 days ahead."
 
 
 class InvalidTimeWindow(InvalidInput):

@@ -527,6 +527,8 @@ SPECTACULAR_SETTINGS = {
         "DeskPaymentEnum": "apps.bookings.models.DeskPayment",
         "BookingEventKindEnum": "apps.bookings.models.BookingEvent.Kind",
         "KindEnum": "apps.schedules.models.Closure.Kind",
+        "WaitlistEntryStatusEnum": "apps.waitlist.models.WaitlistEntry.Status",
+        "WaitlistOfferStatusEnum": "apps.waitlist.models.WaitlistOffer.Status",
     },
 }
 

@@ -142,6 +142,11 @@ def test_operations_anyone_may_call_say_so():
         "availability_list",
         "availability_retrieve",
         "closures_days",
+        "waitlist_create",
+        "waitlist_leave",
+        "waitlist_offer_show",
+        "waitlist_offer_accept",
+        "waitlist_offer_decline",
         "health",
         # Issue 30: a guest asks for their data, confirmed by an emailed link.
         "privacy_requests_create",

@@ -26,6 +26,8 @@ from apps.schedules.models import Closure, WorkingHours
 from apps.schedules.tests.factories import ClosureFactory, WorkingHoursFactory
 from apps.services.models import Service
 from apps.staff.models import Staff
+from apps.waitlist.models import WaitlistOffer
+from apps.waitlist.tests.factories import join
 from apps.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +76,7 @@ def world(service, staff_member, slot):
         "booking": booking,
         "rule": WorkingHoursFactory(staff=staff_member),
         "closure": ClosureFactory(),
+        "entry": join(service, email="waiting@example.com"),
     }
 
 
@@ -397,6 +400,17 @@ API_CASES = [
         "/api/closures/days/?from=2031-01-01&to=2031-01-31",
         EVERYONE,
     ),
+    Case("waiting list", "get", "/api/waitlist/", DESK_UP),
+    Case("waiting-list entry", "get", "/api/waitlist/{entry}/", DESK_UP),
+    Case(
+        "offer a slot by hand",
+        "post",
+        "/api/waitlist/{entry}/offer/",
+        DESK_UP,
+        ok=201,
+        data={"availability": "{free_slot}"},
+        effect=lambda w: WaitlistOffer.objects.count(),
+    ),
     Case("services (public)", "get", "/api/services/", EVERYONE),
     Case("slots (public)", "get", "/api/availability/", EVERYONE),
     Case("bookable slots (public)", "get", "/api/bookings/availability/", EVERYONE),
@@ -527,6 +541,13 @@ ADMIN_CASES = [
     ),
     Case("staff add form", "get", "/admin/staff/staff/add/", MANAGER_UP),
     Case("slot list", "get", "/admin/availability/availability/", DESK_UP),
+    Case("waiting list (admin)", "get", "/admin/waitlist/waitlistentry/", DESK_UP),
+    Case(
+        "waiting-list entry (admin)",
+        "get",
+        "/admin/waitlist/waitlistentry/{entry}/change/",
+        DESK_UP,
+    ),
     Case("slot add form", "get", "/admin/availability/availability/add/", MANAGER_UP),
     Case(
         "generate slots form",
