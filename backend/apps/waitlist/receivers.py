@@ -6,6 +6,8 @@
   minute, which also covers slots that free any other way: new working
   hours, a closure lifted). Nothing is written in the booking's own
   transaction, so a booking change never waits for the waiting list.
+- `slots_written` (availability): slots staff made or moved by hand; their
+  days are offered the same way once the write commits.
 - `desk_panels`: today's open entries on the Desk.
 
 Connected in `WaitlistConfig.ready()`.
@@ -19,6 +21,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from apps.availability.models import Availability
+from apps.availability.signals import slots_written
 from apps.bookings.models import BookingEvent
 from apps.bookings.signals import booking_events_recorded, desk_panels
 from apps.waitlist.selectors import waitlist_entries_for_day
@@ -43,6 +47,18 @@ def offer_freed_slots(sender, *, events, **kwargs):
         slot = event.booking.availability
         if slot is not None:
             days.add(timezone.localdate(slot.start_time))
+    if days:
+        transaction.on_commit(partial(_offer, days), robust=True)
+
+
+@receiver(slots_written, dispatch_uid="waitlist.slots_written")
+def offer_written_slots(sender, *, slot_ids, **kwargs):
+    days = {
+        timezone.localdate(start)
+        for start in Availability.objects.filter(pk__in=slot_ids).values_list(
+            "start_time", flat=True
+        )
+    }
     if days:
         transaction.on_commit(partial(_offer, days), robust=True)
 
