@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from apps.availability.selectors import availability_bookable
@@ -162,6 +163,13 @@ def waitlist_offer_due(
     result.expired_entries = WaitlistEntry.objects.filter(
         status=EntryStatus.WAITING, date_to__lt=timezone.localdate(moment)
     ).update(status=EntryStatus.EXPIRED, closed_at=moment)
+    # An entry whose offer went with its slot (a slot deleted while offered
+    # to everyone, mode "all") waits again.
+    WaitlistEntry.objects.filter(status=EntryStatus.OFFERED).exclude(
+        Exists(
+            WaitlistOffer.objects.filter(entry=OuterRef("pk"), status=OfferStatus.OPEN)
+        )
+    ).update(status=EntryStatus.WAITING)
     entries = WaitlistEntry.objects.filter(status=EntryStatus.WAITING).select_related(
         "service"
     )

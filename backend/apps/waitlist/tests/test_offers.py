@@ -388,3 +388,19 @@ def test_entries_past_their_dates_expire_and_closed_ones_are_purged(service):
     assert waitlist_entries_purge(now=later + timedelta(days=29)) == 0
     assert waitlist_entries_purge(now=later + timedelta(days=31)) == 1
     assert not WaitlistEntry.objects.exists()
+
+
+@override_settings(BOOKING_WAITLIST_OFFER_MODE="all")
+def test_an_entry_whose_offered_slot_was_deleted_waits_again(service, slot):
+    from apps.availability.services import availability_delete
+
+    entry = join(service, email="orphan@example.com")
+    waitlist_offer_due()
+    entry.refresh_from_db()
+    assert entry.status == "offered"
+
+    availability_delete(availability=slot)  # not held in mode "all"
+    waitlist_offer_due()
+
+    entry.refresh_from_db()
+    assert entry.status == "waiting" and not WaitlistOffer.objects.exists()
