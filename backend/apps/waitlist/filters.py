@@ -2,9 +2,10 @@ import django_filters
 
 from apps.waitlist.models import WaitlistEntry
 from common.dates import validate_allowed_date
+from common.filters import FilterSet
 
 
-class WaitlistEntryFilter(django_filters.FilterSet):
+class WaitlistEntryFilter(FilterSet):
     """Staff's list: by service, staff member, status, and a day waited for."""
 
     day = django_filters.DateFilter(
