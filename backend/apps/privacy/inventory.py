@@ -74,4 +74,10 @@ NOT_PERSONAL: dict[str, str] = {
     "privacy.ErasureRecord.kept": "booking references and why",
     "privacy.ErasureRecord.counts": "counts by shredder",
     "privacy.GuestRequest.token_hash": "SHA-256 of a random token",
+    # The waiting list: codes, hashes and slot ids (the contact is shredded).
+    "waitlist.WaitlistEntry.language": "a language code",
+    "waitlist.WaitlistEntry.leave_token_hash": "SHA-256 of a random token",
+    "waitlist.WaitlistEntry.client_key": "keyed hash of the client's address",
+    "waitlist.WaitlistOffer.token_hash": "SHA-256 of a random token",
+    "waitlist.WaitlistOffer.slot_ids": "slot ids",
 }

@@ -41,8 +41,10 @@ def bookings_anonymise(
     bookings: list[Booking], *, email_keys=(), now: datetime
 ) -> dict[str, int]:
     """Run every shredder over `bookings` (locked by the caller, in its
-    transaction); what each changed, by name."""
-    if not bookings:
+    transaction); what each changed, by name. With no bookings but an email
+    (a guest who only waited for a time), the shredders that match by email
+    still run."""
+    if not bookings and not email_keys:
         return {}
     target = Target(bookings=bookings, email_keys=set(email_keys))
     return {shredder.name: shredder.shred(target, now=now) for shredder in shredders()}

@@ -63,6 +63,7 @@ ALLOWED_APP_IMPORTS = {
     # and overwrites it there (through webhooks' own redaction hook).
     "privacy": {
         "bookings",
+        "waitlist",
         "ratelimits",
         "notifications",
         "payments",

@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0007_privacy_link_kind'),
+        ("notifications", "0007_privacy_link_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('booking_created', 'Booking created (guest)'), ('new_booking_staff', 'New booking (business)'), ('payment_confirmed', 'Payment confirmed'), ('booking_cancelled', 'Booking cancelled'), ('rescheduled', 'Booking rescheduled'), ('payment_reminder', 'Payment reminder'), ('appointment_reminder', 'Appointment reminder'), ('staff_alert', 'Alert to staff'), ('reschedule_offer', 'Please choose another time'), ('access_link', 'Link to manage a booking'), ('privacy_link', 'Link to export or erase personal data'), ('waitlist_joined', 'Waiting list: joined'), ('waitlist_offer', 'Waiting list: a time is free')], max_length=32),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("booking_created", "Booking created (guest)"),
+                    ("new_booking_staff", "New booking (business)"),
+                    ("payment_confirmed", "Payment confirmed"),
+                    ("booking_cancelled", "Booking cancelled"),
+                    ("rescheduled", "Booking rescheduled"),
+                    ("payment_reminder", "Payment reminder"),
+                    ("appointment_reminder", "Appointment reminder"),
+                    ("staff_alert", "Alert to staff"),
+                    ("reschedule_offer", "Please choose another time"),
+                    ("access_link", "Link to manage a booking"),
+                    ("privacy_link", "Link to export or erase personal data"),
+                    ("waitlist_joined", "Waiting list: joined"),
+                    ("waitlist_offer", "Waiting list: a time is free"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

@@ -14,6 +14,7 @@ from apps.privacy.shredders.bookings import (
 from apps.privacy.shredders.guest_requests import GuestRequestShredder
 from apps.privacy.shredders.notifications import NotificationShredder
 from apps.privacy.shredders.payments import BankTransactionShredder
+from apps.privacy.shredders.waitlist import WaitlistShredder
 from apps.privacy.shredders.webhooks import WebhookShredder
 
 BUILT_IN = [
@@ -25,6 +26,7 @@ BUILT_IN = [
     WebhookShredder(),
     AdminLogShredder(),
     GuestRequestShredder(),
+    WaitlistShredder(),
     BookingShredder(),
 ]
 

@@ -12,6 +12,7 @@ class Migration(migrations.Migration):
         ("schedules", "0002_role_permissions"),
         ("webhooks", "0002_role_permissions"),
         ("exports", "0001_export_permissions"),
+        ("privacy", "0002_role_permissions"),
     ]
 
     operations = [
