@@ -8,6 +8,12 @@ the throttles, started by `cluster.Cluster`; the clients of scripts/faults
 through HAProxy while each fault is injected, and scripts/faults/checks.py
 compares the database with what the clients were told. Scenarios:
 
+- kill_9_celery_worker: a Celery worker and beat send the bookings' emails
+  to a slow SMTP sink (aiosmtpd, `--smtp-delay` s between taking a message
+  and answering 250); the worker gets SIGKILL while the sink holds a message
+  unanswered, a new worker starts, and once the outbox is empty (the dead
+  worker's rows come back after BOOKING_NOTIFICATION_LEASE_SECONDS, 60 here)
+  the sink's Message-IDs are counted per outbox row: lost, duplicated.
 - cluster_baseline: no fault.
 - kill_9_app_host: one host's gunicorn master and workers killed with
   SIGKILL mid-load, started again 8 s later; HAProxy routes around it.
@@ -39,6 +45,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
+
 SCRIPTS = Path(__file__).resolve().parents[1]
 sys.path[1:1] = [str(SCRIPTS / "faults"), str(SCRIPTS / "bench")]
 
@@ -55,7 +63,9 @@ from harness import (  # noqa: E402
     write_keeping_section,
 )
 from load import GIVE_UP_SECONDS, Load  # noqa: E402
-from topology import PGBOUNCER, PROJECT_DIR  # noqa: E402
+from topology import PGBOUNCER, PROJECT_DIR, Celery, SmtpSink  # noqa: E402
+
+MAIL_LEASE_SECONDS = 60  # the least BOOKING_NOTIFICATION_LEASE_SECONDS allows
 
 
 class ClusterMatrix:
@@ -70,13 +80,24 @@ class ClusterMatrix:
         self.db = Database(self.cluster.direct_url)
         self.api = Api(self.cluster.url, timeout=10)
         self.results = {}
+        self.service_ids = {}
         self.next_day = 500
+        self.sink, self.workers, self.beat, self.mail_env = None, [], None, {}
+
+    def fresh_database(self):
+        """Each run on an empty database: no emails queued by an earlier run."""
+        admin = self.cluster.direct_url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.args.database}" WITH (FORCE)')
 
     def run_all(self, only):
+        self.fresh_database()
         self.cluster.prepare_database()
         self.cluster.start()
         try:
             scenarios = {
+                # First, while the outbox holds only its own bookings' emails.
+                "kill_9_celery_worker": (10, self.kill_9_celery_worker),
                 "cluster_baseline": (10, lambda load, windows: None),
                 "kill_9_app_host": (20, self.kill_9_host),
                 "restart_pgbouncer": (15, self.restart_pgbouncer),
@@ -86,8 +107,20 @@ class ClusterMatrix:
             for name, (seconds, fault) in scenarios.items():
                 if only and name not in only:
                     continue
-                self.run(name, seconds, fault)
+                mail = name == "kill_9_celery_worker"
+                try:
+                    if mail:
+                        self.start_mail()
+                    self.run(name, seconds, fault)
+                    if mail:
+                        self.results[name].update(self.emails_delivered(name))
+                finally:
+                    if mail:
+                        self.stop_mail()
                 self.results[name].update(verdict(name, self.results[name]))
+                self.results[name]["targets_missed"] += self.results[name].get(
+                    "email_targets_missed", []
+                )
                 print(f"[cluster] {name}: {json.dumps(self.results[name])}", flush=True)
         finally:
             self.cluster.stop()
@@ -102,6 +135,7 @@ class ClusterMatrix:
     def run(self, name, seconds, fault):
         print(f"[cluster] {name}: {seconds} s", flush=True)
         service_id, staff_ids = self.db.catalogue(name, staff_count=20)
+        self.service_ids[name] = service_id
         slot_ids = self.db.slots(staff_ids, seconds * 20, start=future(self.next_day))
         self.next_day += seconds * 20 // 40 + 2
         offsets = [len(host.log.read_text(errors="replace")) for host in self.hosts]
@@ -154,6 +188,118 @@ class ClusterMatrix:
         host.start()
         windows.append((started, time.monotonic()))
         return {"host_killed": host.name}
+
+    # --- emails: a Celery worker killed while sending ---------------------------
+
+    def start_mail(self):
+        self.sink = SmtpSink(delay=self.args.smtp_delay).start()
+        self.mail_env = {
+            **self.cluster.env,
+            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(self.sink.port),
+            "EMAIL_USE_TLS": "0",
+            "BOOKING_NOTIFICATION_LEASE_SECONDS": str(MAIL_LEASE_SECONDS),
+            "BOOKING_NOTIFICATION_INTERVAL_SECONDS": "10",
+        }
+        beat_dir = self.cluster.directory / "celery-beat"
+        self.beat = Celery(beat_dir, "beat", self.mail_env)
+        self.workers = [self.new_worker()]
+        self.beat.start()
+
+    def new_worker(self):
+        directory = self.cluster.directory / f"celery-worker-{len(self.workers) + 1}"
+        return Celery(directory, "worker", self.mail_env).start()
+
+    def stop_mail(self):
+        for part in [self.beat, *self.workers]:
+            if part:
+                part.stop()
+        if self.sink:
+            self.sink.stop()
+
+    def kill_9_celery_worker(self, load, windows):
+        """SIGKILL the worker while the sink holds a message unanswered."""
+        deadline = time.monotonic() + 40
+        while len(self.sink.accepted) < 5 or self.sink.answering is None:
+            if time.monotonic() > deadline:
+                return {"worker_killed_mid_send": False}
+            time.sleep(0.005)
+        worker = self.workers[-1]
+        started = time.monotonic()
+        in_flight = self.sink.answering
+        for pid in [worker.pid, *child_pids(worker.pid)]:
+            os.kill(pid, signal.SIGKILL)
+        worker.process.wait()
+        self.kill = {"at": time.time(), "accepted_before": len(self.sink.accepted)}
+        self.workers.append(self.new_worker())
+        windows.append((started, time.monotonic()))
+        return {
+            "worker_killed_mid_send": True,
+            "message_in_flight_at_kill": in_flight,
+            "emails_taken_before_kill": self.kill["accepted_before"],
+        }
+
+    def emails_delivered(self, name):
+        """Wait for the scenario's outbox to empty; count the sink's copies."""
+        rows_sql = (
+            "SELECT n.id, n.status, n.attempts, extract(epoch FROM n.sent_at)"
+            " FROM notifications_notification n JOIN bookings_booking b"
+            " ON b.id = n.booking_id WHERE b.service_id = %s"
+        )
+        service_id = self.service_ids[name]
+        # Give up only when nothing was sent for longer than a lease.
+        progress, last_queued = time.monotonic(), None
+        while True:
+            with self.db.connect() as conn:
+                rows = conn.execute(rows_sql, [service_id]).fetchall()
+            queued = sum(1 for row in rows if row[1] == "queued")
+            if queued != last_queued:
+                progress, last_queued = time.monotonic(), queued
+            if not queued or time.monotonic() > progress + MAIL_LEASE_SECONDS + 30:
+                break
+            time.sleep(1)
+        copies = Counter(
+            int(match.group(1)) if match else None
+            for match in (
+                re.match(r"<notification\.(\d+)\.", message_id)
+                for message_id in self.sink.accepted
+            )
+        )
+        ids = {row[0] for row in rows}
+        duplicated = {pk: n for pk, n in copies.items() if pk in ids and n > 1}
+        in_flight = self.results[name].get("message_in_flight_at_kill") or ""
+        match = re.match(r"<notification\.(\d+)\.", in_flight)
+        in_flight_id = int(match.group(1)) if match else None
+        kill_at = getattr(self, "kill", {}).get("at")
+        last_sent = max((row[3] for row in rows if row[3] is not None), default=None)
+        figures = {
+            "emails_queued": len(rows),
+            "emails_marked_sent": sum(1 for row in rows if row[1] == "sent"),
+            "emails_not_sent": sum(1 for row in rows if row[1] != "sent"),
+            "emails_received": sum(copies[pk] for pk in ids),
+            "emails_lost": sum(1 for pk in ids if not copies[pk]),
+            "emails_duplicated": sum(n - 1 for n in duplicated.values()),
+            "duplicated_rows": sorted(duplicated),
+            "in_flight_row": in_flight_id,
+            "foreign_messages": sum(n for pk, n in copies.items() if pk not in ids),
+            "last_sent_s_after_kill": (
+                round(float(last_sent) - kill_at, 1) if kill_at and last_sent else None
+            ),
+            "lease_s": MAIL_LEASE_SECONDS,
+            "smtp_delay_s": self.args.smtp_delay,
+        }
+        missed = []
+        if not self.results[name].get("worker_killed_mid_send"):
+            missed.append("the worker was not killed mid-send")
+        for check in ("emails_lost", "emails_not_sent", "foreign_messages"):
+            if figures[check]:
+                missed.append(f"{check.replace('_', ' ')}: {figures[check]}")
+        # At-least-once: only the message the sink held at the kill may repeat.
+        others = [pk for pk in duplicated if pk != in_flight_id]
+        if others or duplicated.get(in_flight_id, 0) > 2:
+            missed.append(f"duplicates beyond the message in flight: {duplicated}")
+        return {**figures, "email_targets_missed": missed}
 
     def restart_pgbouncer(self, load, windows):
         self.at(load, 5)
@@ -209,6 +355,44 @@ class ClusterMatrix:
         return ""
 
 
+def emails_bullet(r):
+    """What the worker kill did to the emails, in the sink's own counts."""
+    if not r:
+        return []
+    duplicated = r["emails_duplicated"]
+    in_flight = r["in_flight_row"]
+    which = (
+        "the message the sink held unanswered at the kill (row "
+        f"{in_flight}), sent again after the lease"
+        if r["duplicated_rows"] == [in_flight]
+        else f"rows {r['duplicated_rows']}"
+    )
+    return [
+        "- **kill_9_celery_worker**: a Celery worker (solo pool) and beat "
+        "(`send_notifications` every 10 s, the least allowed) send the "
+        "bookings' emails through Django's SMTP backend to an aiosmtpd sink "
+        f"that waits {r['smtp_delay_s']} s "
+        "between taking each message and answering 250; the worker gets "
+        f"SIGKILL after the sink took {r['emails_taken_before_kill']}, while it "
+        "held one unanswered, and a new worker starts at once. "
+        f"BOOKING_NOTIFICATION_LEASE_SECONDS={r['lease_s']}: the dead worker's "
+        "claimed rows come back when the lease ends; the last email was sent "
+        f"{r['last_sent_s_after_kill']} s after the kill. Counted at the sink by "
+        f"Message-ID (one per outbox row): {r['emails_queued']} queued, "
+        f"{r['emails_received']} received, **{r['emails_lost']} lost**, "
+        f"**{duplicated} duplicated**"
+        + (f" ({which})" if duplicated else "")
+        + f", {r['emails_not_sent']} rows left unsent. Delivery is at-least-once "
+        "for the one message in flight: a server that has the whole message "
+        "but has not answered when the sender dies cannot be asked whether it "
+        "kept it, so the row is still queued and is sent again. The outbox "
+        "keeps that to the single message in flight (each row is marked sent "
+        "the moment the server answers, and a sender starts no send after half "
+        "its lease, so no two senders hold a row), and the copy carries the "
+        "row's Message-ID, by which mail stores and clients drop it.",
+    ]
+
+
 def report(results):
     """The "Several hosts" section of docs/reliability.md."""
     scenarios, m = results["scenarios"], results["machine"]
@@ -243,8 +427,8 @@ def report(results):
             f"{r['told_but_missing']} | {recovery} | {verdict_text} |"
         )
     redis = scenarios.get("restart_redis")
+    lines += ["", *emails_bullet(scenarios.get("kill_9_celery_worker"))]
     lines += [
-        "",
         "- **kill_9_app_host**: the host's gunicorn master and workers get "
         "SIGKILL; requests it held end in HAProxy's 502 (no `code`: HAProxy's "
         "own page), which clients retry with the same key; new connections "
@@ -274,6 +458,12 @@ def main():
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--database", default="doceamor_cluster_faults")
     parser.add_argument("--only", default="")
+    parser.add_argument(
+        "--smtp-delay",
+        type=float,
+        default=0.1,
+        help="seconds the SMTP sink waits before answering each message",
+    )
     parser.add_argument("--json", default="reliability-cluster-results.json")
     parser.add_argument("--report", default=str(PROJECT_DIR / "docs/reliability.md"))
     parser.add_argument(

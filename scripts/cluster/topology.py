@@ -337,3 +337,45 @@ class Celery(Process):
                 tail = self.log.read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"{self.name} did not start:\n{tail}")
             time.sleep(0.2)
+
+
+class SmtpSink:
+    """A mail server on loopback (aiosmtpd, in a thread of the caller) that
+    keeps the Message-ID of every message it takes.
+
+    `delay` seconds pass between taking a message (the end of DATA) and
+    answering 250, as at a slow server that scans what it receives: a sender
+    killed in that window has handed the message over without knowing it.
+    `answering` is the Message-ID in that window, if any.
+    """
+
+    def __init__(self, delay: float = 0.0):
+        self.delay, self.port = delay, free_port()
+        self.accepted: list[str] = []
+        self.answering: str | None = None
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        from email import message_from_bytes
+
+        message_id = message_from_bytes(envelope.content)["Message-ID"] or "?"
+        self.accepted.append(message_id)
+        self.answering = message_id
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.answering = None
+        return "250 Message accepted for delivery"
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None

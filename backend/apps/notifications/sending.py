@@ -128,6 +128,20 @@ def _mime_part(attachment: NotificationAttachment):
     return part
 
 
+def message_id(notification: Notification) -> str:
+    """The same Message-ID every time a row is sent.
+
+    A sender killed after the mail server took a message but before it
+    answered leaves the row queued, and it is sent again after the lease
+    (at-least-once: SMTP cannot tell the sender). With one Message-ID per
+    row, the copies are recognisably one message, which mail stores and
+    clients use to drop duplicates.
+    """
+    created = notification.created_at.strftime("%Y%m%d%H%M%S")
+    domain = settings.BOOKING_CALENDAR_UID_DOMAIN
+    return f"<notification.{notification.pk}.{created}@{domain}>"
+
+
 def _message(notification: Notification, connection) -> EmailMultiAlternatives:
     # The sender and reply-to in force when it leaves (business settings).
     business = business_settings()
@@ -138,6 +152,7 @@ def _message(notification: Notification, connection) -> EmailMultiAlternatives:
         [notification.recipient],
         connection=connection,
         reply_to=[business.reply_to] if business.reply_to else None,
+        headers={"Message-ID": message_id(notification)},
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")

@@ -121,6 +121,22 @@ def test_a_claimed_row_is_left_alone_until_its_lease_ends():
 
 
 @pytest.mark.django_db
+def test_a_row_sent_again_after_its_lease_keeps_its_message_id():
+    """The copy a killed sender causes is recognisably the same message."""
+    first, second = queue(2)
+    now = timezone.now()
+    assert services.notifications_send_due(now=now).sent == 2
+    # As if the sender had died after the server took `first`, before it
+    # recorded the send: the row is claimable again once the lease ends.
+    Notification.objects.filter(pk=first.pk).update(status=Status.QUEUED)
+    later = now + timedelta(seconds=900)
+    assert services.notifications_send_due(now=later).sent == 1
+    ids = [message.extra_headers["Message-ID"] for message in mail.outbox]
+    assert ids[0] == ids[2] == sending.message_id(first)
+    assert ids[1] == sending.message_id(second) != ids[0]
+
+
+@pytest.mark.django_db
 def test_send_again_admin_action_needs_the_permission(client, django_user_model):
     from django.contrib.auth.models import Permission
 
