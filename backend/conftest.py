@@ -22,6 +22,7 @@ from apps.bookings.tests.factories import (
 from apps.services.tests.factories import ServiceFactory
 from apps.staff.tests.factories import StaffFactory
 from common.tests import contract
+from common.tests.connections import replace_dead_connection
 
 # CI replays the same generated examples every run, so a red run is
 # reproducible; local runs draw new ones and keep exploring.
@@ -202,6 +203,7 @@ def browser(monkeypatch):
     # The database-outage tests terminate other sessions on PostgreSQL; a
     # browser test touches the ORM before any request would reconnect, so it
     # starts by letting a dead connection be replaced (CONN_HEALTH_CHECKS).
+    replace_dead_connection()
     close_old_connections()
     # Playwright's sync API runs an event loop in this thread; the test's own
     # ORM calls between browser steps are still synchronous and safe.

@@ -357,8 +357,7 @@ def test_an_export_read_in_chunks_survives_another_client_taking_the_connection(
     )
     name = connection.settings_dict["NAME"]
 
-    def read_with_another_client_in_between():
-        rows = export_selectors.bookings_for_export(query)
+    def read_with_another_client_in_between(rows):
         first = next(rows)
         # PgBouncer hands the most recently freed server connection to the
         # next client: this one, mid-transaction, takes the export's.
@@ -367,13 +366,16 @@ def test_an_export_read_in_chunks_survives_another_client_taking_the_connection(
             return [first, *rows]
 
     with django_through(pgbouncer):
-        assert len(read_with_another_client_in_between()) == 3
-    # With server-side cursors (Django's default), the chunks are fetched
-    # from a WITH HOLD cursor on a server connection this client no longer
-    # has, so the export breaks.
+        rows = export_selectors.bookings_for_export(query)
+        assert len(read_with_another_client_in_between(rows)) == 3
+    # The hazard the export avoids: with server-side cursors (Django's
+    # default), `.iterator()` fetches its chunks from a WITH HOLD cursor on a
+    # server connection this client no longer has, and breaks.
     monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", False)
     with (
         django_through(pgbouncer),
         pytest.raises((DatabaseError, psycopg.Error), match="does not exist"),
     ):
-        read_with_another_client_in_between()
+        read_with_another_client_in_between(
+            Booking.objects.order_by("pk").iterator(chunk_size=1)
+        )

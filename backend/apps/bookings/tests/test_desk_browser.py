@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from apps.availability.models import Availability
@@ -20,6 +19,7 @@ from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings.models import Booking
 from apps.bookings.tests.factories import StaffUserFactory
 from apps.notifications.models import Notification
+from common.tests.connections import replace_dead_connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +31,7 @@ def _fresh_connection():
     """Start on a new database connection: a transactional test before this
     one (the PostgreSQL outage tests) may have terminated the old session,
     and the fixtures below write before the browser fixture would renew it."""
-    connection.close()
+    replace_dead_connection()
 
 
 def no_sideways_scroll(page, width):
