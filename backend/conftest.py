@@ -221,6 +221,10 @@ def browser(monkeypatch):
 @pytest.fixture
 def browser_page(browser):
     """A page that records every Content-Security-Policy violation it meets."""
+    # Again under Playwright's event loop: Django's connection there is not
+    # the one the browser fixture saw before starting it (asgiref's Local
+    # follows the context), and an outage test may have killed its session.
+    replace_dead_connection()
     page = browser.new_page()
     page.set_default_timeout(15000)
     page.csp_violations = []
