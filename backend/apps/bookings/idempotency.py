@@ -32,6 +32,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter
 
 from apps.bookings.models import IdempotencyKey
 from common.db import ClashingInsert, run_write_transaction
@@ -42,6 +43,25 @@ MAX_KEY_LENGTH = 255
 # Visible ASCII only (no space, no control character), as the schema says.
 KEY_REGEX = rf"^[!-~]{{1,{MAX_KEY_LENGTH}}}$"
 KEY_PATTERN = re.compile(KEY_REGEX)
+
+# The header as the schema documents it, beside the rules it states.
+HEADER_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    # A plain string schema let a client send a space or 300 characters.
+    type={
+        "type": "string",
+        "pattern": KEY_REGEX,
+        "maxLength": MAX_KEY_LENGTH,
+    },
+    description="Any unique string (a UUID), reused for every retry of one "
+    "submission. A retry with the same key and body from the same client gets "
+    "the first answer again (header `Idempotent-Replayed: true`) instead of "
+    "booking again; the same key with another body, or from another client, is "
+    "422 `idempotency_key_reused`; while the first request is still running, "
+    "409 `request_in_progress` with Retry-After. Keys are kept for 24 hours.",
+)
 
 
 class IdempotencyKeyReused(DomainError):

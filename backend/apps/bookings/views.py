@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.db import transaction
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -44,23 +43,6 @@ from common.exceptions import DomainError
 from common.http import ClientKeys, client_keys
 from common.permissions import PUBLIC, action_permissions, has_staff_permission
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    location=OpenApiParameter.HEADER,
-    required=False,
-    # A plain string schema let a client send a space or 300 characters.
-    type={
-        "type": "string",
-        "pattern": idempotency.KEY_REGEX,
-        "maxLength": idempotency.MAX_KEY_LENGTH,
-    },
-    description="Any unique string (a UUID), reused for every retry of one "
-    "submission. A retry with the same key and body from the same client gets "
-    "the first answer again (header `Idempotent-Replayed: true`) instead of "
-    "booking again; the same key with another body, or from another client, is "
-    "422 `idempotency_key_reused`; while the first request is still running, "
-    "409 `request_in_progress` with Retry-After. Keys are kept for 24 hours.",
-)
 NO_BOOKING_MATCHES = "No booking matches this reference and contact."
 
 
@@ -209,7 +191,7 @@ class BookingViewSet(
                 description="The Idempotency-Key was used with another body.",
             ),
         },
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[idempotency.HEADER_PARAMETER],
         description="Book a slot. The booking awaits payment until "
         "`payment_expires_at`; `payment_instructions` says how to pay. "
         "409 `slot_unavailable` means someone else was faster: refresh the slots. "
