@@ -181,3 +181,29 @@ def test_the_check_sees_an_app_import(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from apps.bookings import models\n")
     assert _imported_modules(sample) == {"apps.bookings"}
+
+
+MAX_MODULE_LINES = 500
+PROJECT = BACKEND.parent
+
+
+def _project_code_modules():
+    """Every Python module of the project's own code: backend and scripts."""
+    for root in (BACKEND, PROJECT / "scripts"):
+        yield from _code_modules(root)
+
+
+def test_no_code_module_is_over_500_lines():
+    """A longer module is doing several jobs (CONVENTIONS: split it by job)."""
+    long_modules = {
+        str(path.relative_to(PROJECT)): lines
+        for path in _project_code_modules()
+        if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert long_modules == {}
+
+
+def test_the_length_check_sees_settings_and_scripts():
+    seen = {str(path.relative_to(PROJECT)) for path in _project_code_modules()}
+    assert "backend/config/settings/base.py" in seen
+    assert "scripts/cluster/faults.py" in seen
