@@ -18,3 +18,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$VENV_REQUIREMENTS"
   echo "$wanted" > "$stamp"
 fi
+# Translations (issue 29): each app's locale/*.po compiled to .mo, which git
+# does not keep. msgfmt comes from Debian's gettext package.
+if ! find backend -path '*/locale/*' -name '*.po' | grep -q .; then
+  :
+elif command -v msgfmt >/dev/null 2>&1; then
+  .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=clients \
+    --ignore=node_modules --verbosity=0
+elif [ "${CI:-}" = "true" ]; then
+  echo "msgfmt is missing: install Debian's gettext package" >&2
+  exit 1
+else
+  echo "warning: msgfmt is missing (Debian's gettext); translations stay uncompiled" >&2
+fi

@@ -8,6 +8,9 @@ DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 BOOKING_DEMO_STAFF_USER = False
+# Tests read English unless they ask for another language (Accept-Language,
+# a booking's locale); the business default stays Portuguese elsewhere.
+LANGUAGE_CODE = "en"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not Django's default in-memory database, so that the threads of
