@@ -25,6 +25,9 @@ class Target:
 
     bookings: list
     email_keys: set[str] = field(default_factory=set)
+    # A phone's digits as bookings keep them (`customer_phone_digits`): a
+    # guest who only waited for a time is found by the phone they asked with.
+    phone_keys: set[str] = field(default_factory=set)
 
     @property
     def booking_ids(self) -> list[int]:

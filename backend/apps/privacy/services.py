@@ -38,15 +38,17 @@ def contact_parse(*, email: str = "", phone: str = "") -> Contact:
 
 
 def bookings_anonymise(
-    bookings: list[Booking], *, email_keys=(), now: datetime
+    bookings: list[Booking], *, email_keys=(), phone_keys=(), now: datetime
 ) -> dict[str, int]:
     """Run every shredder over `bookings` (locked by the caller, in its
     transaction); what each changed, by name. With no bookings but an email
-    (a guest who only waited for a time), the shredders that match by email
-    still run."""
-    if not bookings and not email_keys:
+    or a phone (a guest who only waited for a time), the shredders that match
+    by contact still run."""
+    if not bookings and not email_keys and not phone_keys:
         return {}
-    target = Target(bookings=bookings, email_keys=set(email_keys))
+    target = Target(
+        bookings=bookings, email_keys=set(email_keys), phone_keys=set(phone_keys)
+    )
     return {shredder.name: shredder.shred(target, now=now) for shredder in shredders()}
 
 
@@ -98,7 +100,10 @@ def personal_data_erase(
                 erase.append(booking)
         keys = {contact.key} if contact.kind == "email" else set()
         keys |= {b.customer_email_key for b in erase if b.customer_email_key}
-        counts = bookings_anonymise(erase, email_keys=keys, now=now)
+        phone_keys = {contact.key} if contact.kind == "phone" else set()
+        counts = bookings_anonymise(
+            erase, email_keys=keys, phone_keys=phone_keys, now=now
+        )
         # The reason is kept; the contact, if staff typed it there, is not.
         needles = [*Target(bookings=bookings).needles, contact.value, contact.key]
         record = ErasureRecord.objects.create(
@@ -134,6 +139,7 @@ def personal_data_export(
     target = Target(
         bookings=list(selectors.bookings_of_contact(contact)),
         email_keys={contact.key} if contact.kind == "email" else set(),
+        phone_keys={contact.key} if contact.kind == "phone" else set(),
     )
     data = {shredder.name: shredder.export(target) for shredder in shredders()}
     return {

@@ -24,7 +24,7 @@ class WaitlistShredder(Shredder):
     def _entries(self, target: Target):
         from apps.waitlist.models import WaitlistEntry
 
-        digits = {
+        digits = target.phone_keys | {
             booking.customer_phone_digits
             for booking in target.bookings
             if booking.customer_phone_digits
