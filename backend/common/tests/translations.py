@@ -140,3 +140,27 @@ def untranslated(root: Path) -> list[str]:
                 elif not all(entry.msgstrs):
                     problems.append(f"{name}: untranslated: {entry.msgid!r}")
     return problems
+
+
+def compiled_catalogs() -> None:
+    """Compile every app's .po whose .mo is missing or older (git keeps no
+    .mo; scripts/_venv.sh compiles them), then drop the catalogs this process
+    has loaded, so that a test reading Portuguese reads the committed .po."""
+    backend = Path(__file__).resolve().parents[2]
+    stale = [
+        po
+        for po in backend.rglob(str(PO_PATH))
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        cwd = os.getcwd()
+        os.chdir(backend)
+        try:
+            call_command("compilemessages", locale=[LOCALE], verbosity=0)
+        finally:
+            os.chdir(cwd)
+    from django.utils.translation import trans_real
+
+    trans_real._translations = {}
+    trans_real._default = None
