@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Staff(models.Model):
@@ -16,7 +17,7 @@ class Staff(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        verbose_name_plural = "staff"
+        verbose_name_plural = _("staff")
 
     def __str__(self):
         return self.name
