@@ -1,5 +1,5 @@
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Staff(models.Model):
@@ -17,7 +17,7 @@ class Staff(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        verbose_name_plural = _("staff")
+        verbose_name_plural = pgettext_lazy("staff members", "staff")
 
     def __str__(self):
         return self.name

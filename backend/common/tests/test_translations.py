@@ -5,11 +5,22 @@ fuzzy, and every .po compiles. Needs Debian's gettext (msgfmt, xgettext)."""
 import os
 import shutil
 import subprocess
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.utils.translation import override
 
-from common.tests.translations import PO_PATH, read_po, untranslated
+from apps.bookings.models import Booking
+from apps.staff.models import Staff
+from common.labels import derived_labels, project_apps
+from common.tests.translations import (
+    PO_PATH,
+    compiled_catalogs,
+    conflicting,
+    read_po,
+    untranslated,
+)
 
 BACKEND = Path(__file__).resolve().parents[2]
 TOOLS = ("msgfmt", "xgettext", "msgmerge", "msguniq")
@@ -27,6 +38,34 @@ def _gettext():
 def test_every_marked_message_has_portuguese():
     problems = untranslated(BACKEND)
     assert not problems, "\n".join(problems)
+
+
+def test_no_message_is_translated_two_ways():
+    problems = conflicting(BACKEND)
+    assert not problems, "\n".join(problems)
+
+
+def test_each_app_lists_the_labels_django_derives_for_its_models():
+    # labels.py is what makemessages reads for them: a new field without a
+    # verbose_name must be added there (and so translated).
+    for config in project_apps():
+        listed = set()
+        if (Path(config.path) / "labels.py").exists():
+            listed = set(import_module(f"{config.name}.labels").LABELS)
+        assert listed == derived_labels(config), config.name
+
+
+def test_derived_labels_read_in_portuguese():
+    compiled_catalogs()
+    field = Booking._meta.get_field("customer_name")
+    with override("pt-pt"):
+        assert str(field.verbose_name) == "nome do cliente"
+        assert str(Booking._meta.verbose_name_plural) == "marcações"
+        assert str(Staff._meta.verbose_name) == "profissional"
+        assert str(Staff._meta.verbose_name_plural) == "profissionais"
+    with override("en"):
+        assert str(field.verbose_name) == "customer name"
+        assert str(Staff._meta.verbose_name_plural) == "staff"
 
 
 def test_every_po_file_compiles(tmp_path):

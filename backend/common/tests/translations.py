@@ -164,3 +164,23 @@ def compiled_catalogs() -> None:
 
     trans_real._translations = {}
     trans_real._default = None
+
+
+def conflicting(root: Path) -> list[str]:
+    """A message translated one way in one app and another way in another:
+    Django merges the apps' catalogs, so only one of them would be read."""
+    seen: dict[tuple, tuple[list[str], Path]] = {}
+    problems = []
+    for po in sorted(root.rglob(str(PO_PATH))):
+        for entry in read_po(po):
+            if entry.obsolete or not entry.msgid:
+                continue
+            key = (entry.msgctxt, entry.msgid)
+            if key in seen and seen[key][0] != entry.msgstrs:
+                first, where = seen[key]
+                problems.append(
+                    f"{entry.msgid!r}: {first} in {where.relative_to(root)}, "
+                    f"{entry.msgstrs} in {po.relative_to(root)}"
+                )
+            seen.setdefault(key, (entry.msgstrs, po))
+    return problems
