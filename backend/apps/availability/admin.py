@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from apps.availability import services
 from apps.availability.models import Availability
@@ -46,37 +47,47 @@ class AvailabilityAdminForm(forms.ModelForm):
 
 
 WEEKDAY_CHOICES = [
-    (0, "Monday"),
-    (1, "Tuesday"),
-    (2, "Wednesday"),
-    (3, "Thursday"),
-    (4, "Friday"),
-    (5, "Saturday"),
-    (6, "Sunday"),
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
 ]
 
 
 class GenerateSlotsForm(forms.Form):
-    staff = forms.ModelChoiceField(queryset=Staff.objects.filter(is_active=True))
+    staff = forms.ModelChoiceField(
+        label=_("Staff member"), queryset=Staff.objects.filter(is_active=True)
+    )
     first_day = forms.DateField(
+        label=_("First day"),
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[validate_allowed_date],
     )
     last_day = forms.DateField(
+        label=_("Last day"),
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[validate_allowed_date],
     )
-    day_start = forms.TimeField(initial="09:00", help_text="Business timezone")
-    day_end = forms.TimeField(initial="17:00")
-    every_minutes = forms.IntegerField(min_value=5, max_value=24 * 60, initial=60)
+    day_start = forms.TimeField(
+        label=_("Day start"), initial="09:00", help_text=_("Business timezone")
+    )
+    day_end = forms.TimeField(label=_("Day end"), initial="17:00")
+    every_minutes = forms.IntegerField(
+        label=_("Every (minutes)"), min_value=5, max_value=24 * 60, initial=60
+    )
     buffer_minutes = forms.IntegerField(
+        label=_("Buffer (minutes)"),
         required=False,
         min_value=0,
         max_value=24 * 60,
         initial=0,
-        help_text="Minutes left free between consecutive slots.",
+        help_text=_("Minutes left free between consecutive slots."),
     )
     weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekdays"),
         choices=WEEKDAY_CHOICES,
         coerce=int,
         initial=[0, 1, 2, 3, 4],
@@ -87,12 +98,12 @@ class GenerateSlotsForm(forms.Form):
         cleaned = super().clean()
         first, last = cleaned.get("first_day"), cleaned.get("last_day")
         if first and last and last < first:
-            raise ValidationError({"last_day": "Must not be before the first day."})
+            raise ValidationError({"last_day": _("Must not be before the first day.")})
         if first and last and (last - first).days > 366:
-            raise ValidationError({"last_day": "At most one year at a time."})
+            raise ValidationError({"last_day": _("At most one year at a time.")})
         start, end = cleaned.get("day_start"), cleaned.get("day_end")
         if start and end and end <= start:
-            raise ValidationError({"day_end": "Must be after the start."})
+            raise ValidationError({"day_end": _("Must be after the start.")})
         return cleaned
 
 
@@ -147,7 +158,7 @@ class AvailabilityAdmin(admin.ModelAdmin):
                 ).pk
         except DomainError as error:
             # Only when another change won a race after the form's check.
-            messages.error(request, f"Not saved: {error.detail}")
+            messages.error(request, _("Not saved: %(error)s") % {"error": error.detail})
 
     def delete_model(self, request, obj):
         try:
@@ -186,13 +197,16 @@ class AvailabilityAdmin(admin.ModelAdmin):
             )
             messages.success(
                 request,
-                f"Created {created} slots for {data['staff']} "
-                "(slots overlapping existing ones were skipped).",
+                _(
+                    "Created %(count)d slots for %(staff)s (slots overlapping "
+                    "existing ones were skipped)."
+                )
+                % {"count": created, "staff": data["staff"]},
             )
             return redirect(reverse("admin:availability_availability_changelist"))
         context = {
             **self.admin_site.each_context(request),
-            "title": "Generate slots",
+            "title": _("Generate slots"),
             "form": form,
             "opts": self.model._meta,
         }

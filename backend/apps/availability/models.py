@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Availability(models.Model):
@@ -19,8 +20,8 @@ class Availability(models.Model):
     """
 
     class Source(models.TextChoices):
-        MANUAL = "manual", "Made by hand"
-        WORKING_HOURS = "working_hours", "From the working hours"
+        MANUAL = "manual", _("Made by hand")
+        WORKING_HOURS = "working_hours", _("From the working hours")
 
     staff = models.ForeignKey(
         "staff.Staff", on_delete=models.PROTECT, related_name="availabilities"
@@ -43,7 +44,7 @@ class Availability(models.Model):
 
     class Meta:
         ordering = ["start_time", "id"]
-        verbose_name_plural = "availabilities"
+        verbose_name_plural = _("availabilities")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end_time__gt=models.F("start_time")),

@@ -7,6 +7,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from apps.bookings import desk, selectors, services
 from apps.bookings.models import Booking, BookingEvent
@@ -23,6 +25,19 @@ OPERATION_PERMISSIONS = {
     "cancel": "bookings.cancel_booking",
     "complete": "bookings.complete_booking",
     "reschedule": "bookings.reschedule_booking",
+}
+
+# What an action reports, by outcome (the plural follows "count").
+DONE = {
+    "confirmed": ngettext_lazy(
+        "%(count)d booking confirmed.", "%(count)d bookings confirmed.", "count"
+    ),
+    "cancelled": ngettext_lazy(
+        "%(count)d booking cancelled.", "%(count)d bookings cancelled.", "count"
+    ),
+    "completed": ngettext_lazy(
+        "%(count)d booking completed.", "%(count)d bookings completed.", "count"
+    ),
 }
 
 CONTACT_FIELDS = ["customer_name", "customer_email", "customer_phone", "notes"]
@@ -90,7 +105,7 @@ class BookingAdmin(admin.ModelAdmin):
         "reschedule_booking",
     ]
 
-    @admin.display(description="Starts", ordering="availability__start_time")
+    @admin.display(description=_("Starts"), ordering="availability__start_time")
     def slot_start(self, booking):
         return booking.availability.start_time if booking.availability else None
 
@@ -149,7 +164,7 @@ class BookingAdmin(admin.ModelAdmin):
         return request.user.has_perm(OPERATION_PERMISSIONS["reschedule"])
 
     @admin.action(
-        description="Verify payment of selected bookings", permissions=["verify"]
+        description=_("Verify payment of selected bookings"), permissions=["verify"]
     )
     def verify_payment(self, request, queryset):
         self._apply(
@@ -161,7 +176,7 @@ class BookingAdmin(admin.ModelAdmin):
             done="confirmed",
         )
 
-    @admin.action(description="Cancel selected bookings", permissions=["cancel"])
+    @admin.action(description=_("Cancel selected bookings"), permissions=["cancel"])
     def cancel_bookings(self, request, queryset):
         self._apply(
             request,
@@ -173,7 +188,7 @@ class BookingAdmin(admin.ModelAdmin):
         )
 
     @admin.action(
-        description="Mark selected bookings completed", permissions=["complete"]
+        description=_("Mark selected bookings completed"), permissions=["complete"]
     )
     def mark_completed(self, request, queryset):
         self._apply(
@@ -186,13 +201,13 @@ class BookingAdmin(admin.ModelAdmin):
         )
 
     @admin.action(
-        description="Reschedule the selected booking", permissions=["reschedule"]
+        description=_("Reschedule the selected booking"), permissions=["reschedule"]
     )
     def reschedule_booking(self, request, queryset):
         bookings = list(queryset[:2])
         if len(bookings) != 1:
             self.message_user(
-                request, "Select exactly one booking to reschedule.", messages.ERROR
+                request, _("Select exactly one booking to reschedule."), messages.ERROR
             )
             return None
         return redirect("admin:bookings_booking_reschedule", bookings[0].pk)
@@ -258,8 +273,11 @@ class BookingAdmin(admin.ModelAdmin):
             if not found:
                 self.message_user(
                     request,
-                    f"No booking matches {reference!r} (reference, name, phone "
-                    "or email).",
+                    _(
+                        "No booking matches %(reference)r (reference, name, "
+                        "phone or email)."
+                    )
+                    % {"reference": reference},
                     messages.ERROR,
                 )
         now = timezone.now()
@@ -281,7 +299,7 @@ class BookingAdmin(admin.ModelAdmin):
         user = request.user
         context = {
             **self.admin_site.each_context(request),
-            "title": "Desk",
+            "title": _("Desk"),
             "opts": self.model._meta,
             "now": now,
             "unpaid": selectors.desk_unpaid(),
@@ -306,12 +324,12 @@ class BookingAdmin(admin.ModelAdmin):
     def _desk_operation(self, request):
         operation = request.POST.get("operation", "")
         if operation not in ("verify", "cancel", "complete"):
-            self.message_user(request, "Unknown operation.", messages.ERROR)
+            self.message_user(request, _("Unknown operation."), messages.ERROR)
             return
         if not request.user.has_perm(OPERATION_PERMISSIONS[operation]):
             self.message_user(
                 request,
-                "You do not have permission to do that.",
+                _("You do not have permission to do that."),
                 messages.ERROR,
             )
             return
@@ -322,24 +340,26 @@ class BookingAdmin(admin.ModelAdmin):
             else None
         )
         if booking is None:
-            self.message_user(request, "That booking no longer exists.", messages.ERROR)
+            self.message_user(
+                request, _("That booking no longer exists."), messages.ERROR
+            )
             return
         run, done = {
             "verify": (
                 lambda b: services.booking_verify_payment(
                     booking=b, actor=request.user
                 ),
-                "confirmed",
+                _("confirmed"),
             ),
             "cancel": (
                 lambda b: services.booking_cancel(
                     booking=b, actor=request.user, reason="Cancelled by staff."
                 ),
-                "cancelled",
+                _("cancelled"),
             ),
             "complete": (
                 lambda b: services.booking_complete(booking=b, actor=request.user),
-                "completed",
+                _("completed"),
             ),
         }[operation]
         try:
@@ -364,5 +384,7 @@ class BookingAdmin(admin.ModelAdmin):
                 )
         if done and succeeded:
             self.message_user(
-                request, f"{succeeded} booking(s) {done}.", messages.SUCCESS
+                request,
+                DONE[done] % {"count": succeeded},
+                messages.SUCCESS,
             )

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.availability.models import Availability
 from apps.availability.selectors import availability_bookable
@@ -27,11 +28,11 @@ from common.dates import local_day_bounds
 from common.exceptions import DomainError
 
 CANCEL_REASONS = [
-    ("Cancelled by the guest.", "The guest cancelled"),
-    ("The guest is ill.", "The guest is ill"),
-    ("The staff member is unavailable.", "The staff member is unavailable"),
-    ("The business is closed.", "The business is closed"),
-    ("", "Other (write it below)"),
+    ("Cancelled by the guest.", _("The guest cancelled")),
+    ("The guest is ill.", _("The guest is ill")),
+    ("The staff member is unavailable.", _("The staff member is unavailable")),
+    ("The business is closed.", _("The business is closed")),
+    ("", _("Other (write it below)")),
 ]
 
 
@@ -55,54 +56,59 @@ def free_times(*, service_id: int, day: date, exclude_id: int | None = None):
 class SlotPickerForm(forms.Form):
     """A day (a calendar) and one of its free start times."""
 
-    day = DayField(label="Day", required=False)
+    day = DayField(label=_("Day"), required=False)
     availability = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def clean_day(self):
         day = self.cleaned_data["day"]
         if day and day < timezone.localdate():
-            raise forms.ValidationError("Choose today or a later day.")
+            raise forms.ValidationError(_("Choose today or a later day."))
         return day
 
 
 class NewBookingForm(SlotPickerForm):
     service = forms.ModelChoiceField(
-        queryset=Service.objects.filter(is_active=True).order_by("name")
+        queryset=Service.objects.filter(is_active=True).order_by("name"),
+        label=_("Service"),
     )
-    customer_name = forms.CharField(label="Guest's name", max_length=120)
-    customer_phone = forms.CharField(label="Phone", max_length=32)
+    customer_name = forms.CharField(label=_("Guest's name"), max_length=120)
+    customer_phone = forms.CharField(label=_("Phone"), max_length=32)
     customer_email = forms.EmailField(
-        label="Email (optional)",
+        label=_("Email (optional)"),
         required=False,
-        help_text="With an email the guest gets the confirmation.",
+        help_text=_("With an email the guest gets the confirmation."),
     )
     payment = forms.ChoiceField(
-        label="Payment",
-        choices=[("", "Await the payment (bank transfer)"), *DeskPayment.choices],
+        label=_("Payment"),
+        choices=[("", _("Await the payment (bank transfer)")), *DeskPayment.choices],
         required=False,
         widget=forms.RadioSelect,
     )
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     field_order = ["service", "day"]
 
     def clean_customer_phone(self):
         phone = phone_to_e164(self.cleaned_data["customer_phone"])
         if phone is None:
-            raise forms.ValidationError("Enter a valid phone number.")
+            raise forms.ValidationError(_("Enter a valid phone number."))
         return phone
 
 
 class CancelForm(forms.Form):
     reason_choice = forms.ChoiceField(
-        label="Reason", choices=CANCEL_REASONS, widget=forms.RadioSelect, initial=""
+        label=_("Reason"), choices=CANCEL_REASONS, widget=forms.RadioSelect, initial=""
     )
-    reason_text = forms.CharField(label="In your words", required=False, max_length=500)
+    reason_text = forms.CharField(
+        label=_("In your words"), required=False, max_length=500
+    )
     refund_due = forms.BooleanField(
-        label="A refund is owed (it goes into the refunds export)", required=False
+        label=_("A refund is owed (it goes into the refunds export)"), required=False
     )
     notify_guest = forms.BooleanField(
-        label="Email the guest", required=False, initial=True
+        label=_("Email the guest"), required=False, initial=True
     )
 
     def clean(self):
@@ -113,7 +119,7 @@ class CancelForm(forms.Form):
             if part
         )
         if not reason:
-            raise forms.ValidationError("Give a reason.")
+            raise forms.ValidationError(_("Give a reason."))
         data["reason"] = reason
         return data
 
@@ -155,7 +161,7 @@ def new_booking_view(model_admin, request):
             for name in ("customer_name", "customer_phone", "payment"):
                 form.errors.pop(name, None)
         if request.method == "POST" and "book" in request.POST and not chosen:
-            form.add_error(None, "Choose a free time.")
+            form.add_error(None, _("Choose a free time."))
         if request.method == "POST" and "book" in request.POST and form.is_valid():
             payment = form.cleaned_data["payment"]
             if payment and not request.user.has_perm("bookings.verify_payment"):
@@ -175,7 +181,9 @@ def new_booking_view(model_admin, request):
             except DomainError as error:
                 form.add_error(None, str(error.detail))
             else:
-                done = "confirmed, paid" if payment else "booked, awaiting payment"
+                done = (
+                    _("confirmed, paid") if payment else _("booked, awaiting payment")
+                )
                 model_admin.message_user(
                     request, f"{booking.reference}: {done}.", messages.SUCCESS
                 )
@@ -186,7 +194,7 @@ def new_booking_view(model_admin, request):
         _context(
             model_admin,
             request,
-            "New booking",
+            _("New booking"),
             form=form,
             times=times,
             chosen=_int(request.POST.get("availability")),
@@ -223,9 +231,13 @@ def cancel_view(model_admin, request, booking_id):
         except DomainError as error:
             _refused(model_admin, request, booking.reference, error)
         else:
-            refund = " A refund is due." if form.cleaned_data["refund_due"] else ""
+            done = (
+                _("%(reference)s: cancelled. A refund is due.")
+                if form.cleaned_data["refund_due"]
+                else _("%(reference)s: cancelled.")
+            )
             model_admin.message_user(
-                request, f"{booking.reference}: cancelled.{refund}", messages.SUCCESS
+                request, done % {"reference": booking.reference}, messages.SUCCESS
             )
         return redirect("admin:bookings_booking_desk")
     return TemplateResponse(
@@ -234,7 +246,7 @@ def cancel_view(model_admin, request, booking_id):
         _context(
             model_admin,
             request,
-            f"Cancel {booking.reference}?",
+            _("Cancel %(reference)s?") % {"reference": booking.reference},
             booking=booking,
             form=form,
             paid=paid,
@@ -255,7 +267,9 @@ def complete_view(model_admin, request, booking_id):
             _refused(model_admin, request, booking.reference, error)
         else:
             model_admin.message_user(
-                request, f"{booking.reference}: completed.", messages.SUCCESS
+                request,
+                _("%(reference)s: completed.") % {"reference": booking.reference},
+                messages.SUCCESS,
             )
         return redirect("admin:bookings_booking_desk")
     return TemplateResponse(
@@ -264,7 +278,7 @@ def complete_view(model_admin, request, booking_id):
         _context(
             model_admin,
             request,
-            f"Mark {booking.reference} completed?",
+            _("Mark %(reference)s completed?") % {"reference": booking.reference},
             booking=booking,
             operation="complete",
             started=booking.availability.has_started(timezone.now()),
@@ -289,7 +303,7 @@ def reschedule_view(model_admin, request, booking_id):
             pk=form.cleaned_data.get("availability") or 0
         ).first()
         if target is None:
-            form.add_error("availability", "Choose a free time.")
+            form.add_error("availability", _("Choose a free time."))
         else:
             try:
                 services.booking_reschedule(
@@ -299,7 +313,9 @@ def reschedule_view(model_admin, request, booking_id):
                 form.add_error(_field_of(error, form), str(error.detail))
             else:
                 model_admin.message_user(
-                    request, f"{booking.reference}: rescheduled.", messages.SUCCESS
+                    request,
+                    _("%(reference)s: rescheduled.") % {"reference": booking.reference},
+                    messages.SUCCESS,
                 )
                 return redirect("admin:bookings_booking_desk")
     return TemplateResponse(
@@ -308,7 +324,7 @@ def reschedule_view(model_admin, request, booking_id):
         _context(
             model_admin,
             request,
-            f"Reschedule {booking.reference}",
+            _("Reschedule %(reference)s") % {"reference": booking.reference},
             booking=booking,
             form=form,
             day=day,
@@ -343,7 +359,7 @@ def week_view(model_admin, request):
         _context(
             model_admin,
             request,
-            f"Week of {member.name}" if member else "Week",
+            _("Week of %(name)s") % {"name": member.name} if member else _("Week"),
             staff_members=staff_members,
             member=member,
             first_day=first_day,

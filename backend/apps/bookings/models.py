@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.mail.message import sanitize_address
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.bookings.phones import phone_international
 
@@ -53,10 +54,10 @@ class Booking(models.Model):
     """
 
     class Status(models.TextChoices):
-        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
-        CONFIRMED = "confirmed", "Confirmed"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
+        AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+        CONFIRMED = "confirmed", _("Confirmed")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     reference = models.CharField(
         max_length=REFERENCE_LENGTH, unique=True, default=generate_reference
@@ -200,9 +201,9 @@ class Booking(models.Model):
 class DeskPayment(models.TextChoices):
     """How a guest paid at the desk (recorded in the payment's audit event)."""
 
-    CASH = "cash", "Cash"
-    CARD = "card", "Card"
-    TRANSFER = "transfer", "Bank transfer (already seen)"
+    CASH = "cash", _("Cash")
+    CARD = "card", _("Card")
+    TRANSFER = "transfer", _("Bank transfer (already seen)")
 
 
 # The one table that decides which status changes are legal.
@@ -233,22 +234,22 @@ class BookingEvent(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        PAYMENT_VERIFIED = "payment_verified", "Payment verified"
-        CANCELLED = "cancelled", "Cancelled"
+        CREATED = "created", _("Created")
+        PAYMENT_VERIFIED = "payment_verified", _("Payment verified")
+        CANCELLED = "cancelled", _("Cancelled")
         # Cancelled by the payment deadline (the expiry job).
-        EXPIRED = "expired", "Expired unpaid"
-        COMPLETED = "completed", "Completed"
-        RESCHEDULED = "rescheduled", "Rescheduled"
-        CONTACT_CHANGED = "contact_changed", "Contact details changed"
+        EXPIRED = "expired", _("Expired unpaid")
+        COMPLETED = "completed", _("Completed")
+        RESCHEDULED = "rescheduled", _("Rescheduled")
+        CONTACT_CHANGED = "contact_changed", _("Contact details changed")
 
     class Source(models.TextChoices):
-        GUEST = "guest", "Guest"
-        STAFF = "staff", "Staff"
-        SYSTEM = "system", "System"
-        BANK = "bank", "Bank statement"
+        GUEST = "guest", _("Guest")
+        STAFF = "staff", _("Staff")
+        SYSTEM = "system", _("System")
+        BANK = "bank", _("Bank statement")
         # A closure (a holiday, an absence) the business made over it.
-        CLOSURE = "closure", "Closure"
+        CLOSURE = "closure", _("Closure")
 
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, related_name="events"
@@ -337,7 +338,7 @@ class IdempotencyKey(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The booking this request made, if it made one.",
+        help_text=_("The booking this request made, if it made one."),
     )
     response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField()

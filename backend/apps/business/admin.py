@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db import models
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from apps.business import selectors, services
 from apps.business.models import BusinessSettings
@@ -15,10 +16,10 @@ class BusinessSettingsAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "welcome_text", "phone", "address", "website"]}),
         (
-            "Payments",
+            _("Payments"),
             {"fields": ["payment_instructions", "iban", "bic", "beneficiary"]},
         ),
-        ("Emails", {"fields": ["sender_email", "reply_to"]}),
+        (_("Emails"), {"fields": ["sender_email", "reply_to"]}),
     ]
 
     def has_add_permission(self, request):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.business.validators import validate_bic, validate_iban
 
@@ -17,29 +18,35 @@ class BusinessSettings(models.Model):
     name = models.CharField(max_length=120)
     welcome_text = models.CharField(max_length=500, blank=True)
     payment_instructions = models.TextField(
-        blank=True, help_text="Shown to guests with each booking awaiting payment."
+        blank=True, help_text=_("Shown to guests with each booking awaiting payment.")
     )
     iban = models.CharField(
         "IBAN",
         max_length=42,
         blank=True,
         validators=[validate_iban],
-        help_text="The account guests pay into; with a beneficiary, bookings "
-        "show an EPC QR code banking apps scan.",
+        help_text=_(
+            "The account guests pay into; with a beneficiary, bookings "
+            "show an EPC QR code banking apps scan."
+        ),
     )
     bic = models.CharField("BIC", max_length=11, blank=True, validators=[validate_bic])
     beneficiary = models.CharField(
         max_length=70,
         blank=True,
-        help_text="The account holder's name, as the bank knows it (EPC QR code, "
-        "SEPA refunds).",
+        help_text=_(
+            "The account holder's name, as the bank knows it (EPC QR code, "
+            "SEPA refunds)."
+        ),
     )
     sender_email = models.CharField(
         max_length=254,
-        help_text='The "From" of every email, e.g. "Doceamor <bookings@example.com>".',
+        help_text=_(
+            'The "From" of every email, e.g. "Doceamor <bookings@example.com>".'
+        ),
     )
     reply_to = models.EmailField(
-        blank=True, help_text="Where guests' replies go (empty: to the sender)."
+        blank=True, help_text=_("Where guests' replies go (empty: to the sender).")
     )
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
@@ -55,8 +62,8 @@ class BusinessSettings(models.Model):
     )
 
     class Meta:
-        verbose_name = "business settings"
-        verbose_name_plural = "business settings"
+        verbose_name = _("business settings")
+        verbose_name_plural = _("business settings")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(id=1), name="business_settings_singleton"

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from apps.bookings.models import Booking
 from apps.exports import selectors, services, writers
@@ -22,38 +23,45 @@ QUERIES = {
     services.PAYMENTS: PaymentExportQuerySerializer,
 }
 BASES = [
-    (selectors.APPOINTMENT, "Appointment date"),
-    (selectors.CREATED, "Date booked"),
-    (selectors.PAID, "Date paid (payments only)"),
+    (selectors.APPOINTMENT, _("Appointment date")),
+    (selectors.CREATED, _("Date booked")),
+    (selectors.PAID, _("Date paid (payments only)")),
 ]
+KIND_LABELS = {services.BOOKINGS: _("Bookings"), services.PAYMENTS: _("Payments")}
 
 
 class ExportForm(forms.Form):
-    kind = forms.ChoiceField(label="Export")
+    kind = forms.ChoiceField(label=_("Export"))
     date_from = forms.DateField(
-        label="From", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To (included)", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To (included)"), widget=forms.DateInput(attrs={"type": "date"})
     )
     file_format = forms.ChoiceField(
-        label="Format",
+        label=_("Format"),
         choices=[
-            (writers.XLSX, "Excel (xlsx)"),
-            (writers.CSV_SEMICOLON, "CSV with semicolons and decimal commas"),
-            (writers.CSV, "CSV with commas"),
+            (writers.XLSX, _("Excel (xlsx)")),
+            (writers.CSV_SEMICOLON, _("CSV with semicolons and decimal commas")),
+            (writers.CSV, _("CSV with commas")),
         ],
     )
-    date_basis = forms.ChoiceField(label="Dates are", choices=BASES, required=False)
+    date_basis = forms.ChoiceField(label=_("Dates are"), choices=BASES, required=False)
     status = forms.ChoiceField(
-        choices=[("", "Any status"), *Booking.Status.choices], required=False
+        label=_("Status"),
+        choices=[("", _("Any status")), *Booking.Status.choices],
+        required=False,
     )
-    staff = forms.ModelChoiceField(Staff.objects.all(), required=False)
-    service = forms.ModelChoiceField(Service.objects.all(), required=False)
+    staff = forms.ModelChoiceField(
+        Staff.objects.all(), label=_("Staff member"), required=False
+    )
+    service = forms.ModelChoiceField(
+        Service.objects.all(), label=_("Service"), required=False
+    )
 
     def __init__(self, *args, kinds, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(kind, kind.capitalize()) for kind in kinds]
+        self.fields["kind"].choices = [(kind, KIND_LABELS[kind]) for kind in kinds]
 
     def clean(self):
         data = super().clean()
@@ -143,7 +151,7 @@ class ExportAdmin(admin.ModelAdmin):
             "admin/exports/export.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Export for the accountant",
+                "title": _("Export for the accountant"),
                 "opts": self.opts,
                 "form": form,
             },

@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.notifications import services
 from apps.notifications.exceptions import NotificationDomainError
@@ -59,7 +61,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [NotificationAttachmentInline]
     actions = ["send_again"]
 
-    @admin.display(description="Error")
+    @admin.display(description=_("Error"))
     def short_error(self, notification):
         error = notification.last_error
         return error if len(error) <= 80 else f"{error[:79]}…"
@@ -68,7 +70,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return request.user.has_perm("notifications.resend_notification")
 
     @admin.action(
-        description="Send selected failed notifications again",
+        description=_("Send selected failed notifications again"),
         permissions=["resend"],
     )
     def send_again(self, request, queryset):
@@ -86,7 +88,12 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if queued:
             self.message_user(
                 request,
-                f"{queued} notification(s) queued to be sent again.",
+                ngettext(
+                    "%(count)d notification queued to be sent again.",
+                    "%(count)d notifications queued to be sent again.",
+                    queued,
+                )
+                % {"count": queued},
                 messages.SUCCESS,
             )
 
@@ -122,7 +129,7 @@ class StaffCalendarFeedAdmin(admin.ModelAdmin):
                 "<code>{}</code>", request.build_absolute_uri(_feed_path(feed))
             )
 
-        feed_url.short_description = "Feed URL (keep it private)"
+        feed_url.short_description = _("Feed URL (keep it private)")
         return ["staff", "rotated_at", feed_url]
 
     def get_fields(self, request, obj=None):
@@ -131,7 +138,7 @@ class StaffCalendarFeedAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else ["staff", "rotated_at", "feed_path"]
 
-    @admin.display(description="Feed URL path (keep it private)")
+    @admin.display(description=_("Feed URL path (keep it private)"))
     def feed_path(self, feed):
         return format_html("<code>{}</code>", _feed_path(feed))
 
@@ -154,7 +161,9 @@ class StaffCalendarFeedAdmin(admin.ModelAdmin):
     def has_rotate_permission(self, request):
         return request.user.has_perm("notifications.rotate_calendar_token")
 
-    @admin.action(description="Rotate the selected feed tokens", permissions=["rotate"])
+    @admin.action(
+        description=_("Rotate the selected feed tokens"), permissions=["rotate"]
+    )
     def rotate_tokens(self, request, queryset):
         rotated = 0
         for feed in queryset.select_related("staff"):
@@ -162,6 +171,11 @@ class StaffCalendarFeedAdmin(admin.ModelAdmin):
             rotated += 1
         self.message_user(
             request,
-            f"{rotated} feed token(s) rotated; the old URLs no longer work.",
+            ngettext(
+                "%(count)d feed token rotated; the old URL no longer works.",
+                "%(count)d feed tokens rotated; the old URLs no longer work.",
+                rotated,
+            )
+            % {"count": rotated},
             messages.SUCCESS,
         )

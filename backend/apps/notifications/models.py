@@ -2,6 +2,7 @@ import secrets
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
@@ -12,31 +13,31 @@ class Notification(models.Model):
     """
 
     class Kind(models.TextChoices):
-        BOOKING_CREATED = "booking_created", "Booking created (guest)"
-        NEW_BOOKING_STAFF = "new_booking_staff", "New booking (business)"
-        PAYMENT_CONFIRMED = "payment_confirmed", "Payment confirmed"
-        BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
-        BOOKING_RESCHEDULED = "rescheduled", "Booking rescheduled"
-        PAYMENT_REMINDER = "payment_reminder", "Payment reminder"
-        APPOINTMENT_REMINDER = "appointment_reminder", "Appointment reminder"
+        BOOKING_CREATED = "booking_created", _("Booking created (guest)")
+        NEW_BOOKING_STAFF = "new_booking_staff", _("New booking (business)")
+        PAYMENT_CONFIRMED = "payment_confirmed", _("Payment confirmed")
+        BOOKING_CANCELLED = "booking_cancelled", _("Booking cancelled")
+        BOOKING_RESCHEDULED = "rescheduled", _("Booking rescheduled")
+        PAYMENT_REMINDER = "payment_reminder", _("Payment reminder")
+        APPOINTMENT_REMINDER = "appointment_reminder", _("Appointment reminder")
         # Something staff must act on, written by another app (a webhook
         # endpoint that was disabled); about no booking.
-        STAFF_ALERT = "staff_alert", "Alert to staff"
+        STAFF_ALERT = "staff_alert", _("Alert to staff")
         # A closure kept a confirmed booking inside it: please move it.
-        RESCHEDULE_OFFER = "reschedule_offer", "Please choose another time"
-        ACCESS_LINK = "access_link", "Link to manage a booking"
+        RESCHEDULE_OFFER = "reschedule_offer", _("Please choose another time")
+        ACCESS_LINK = "access_link", _("Link to manage a booking")
         # The guest asked to export or erase their data (apps.privacy).
-        PRIVACY_LINK = "privacy_link", "Link to export or erase personal data"
+        PRIVACY_LINK = "privacy_link", _("Link to export or erase personal data")
         # Written by the waiting list (apps.waitlist), about no booking yet.
-        WAITLIST_JOINED = "waitlist_joined", "Waiting list: joined"
-        WAITLIST_OFFER = "waitlist_offer", "Waiting list: a time is free"
+        WAITLIST_JOINED = "waitlist_joined", _("Waiting list: joined")
+        WAITLIST_OFFER = "waitlist_offer", _("Waiting list: a time is free")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
         # Over BOOKING_MAX_GUEST_EMAILS_PER_HOUR to one address: kept, not sent.
-        SUPPRESSED = "suppressed", "Not sent (too many to this address)"
+        SUPPRESSED = "suppressed", _("Not sent (too many to this address)")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     # SET_NULL: deleting a booking keeps the record of what was sent about it.
@@ -124,14 +125,14 @@ class Reminder(models.Model):
     """
 
     class Kind(models.TextChoices):
-        PAYMENT = "payment", "Payment reminder"
-        APPOINTMENT = "appointment", "Appointment reminder"
+        PAYMENT = "payment", _("Payment reminder")
+        APPOINTMENT = "appointment", _("Appointment reminder")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENT = "sent", "Sent"
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
         # The booking had moved on (cancelled, completed) when it fell due.
-        SKIPPED = "skipped", "Skipped"
+        SKIPPED = "skipped", _("Skipped")
 
     booking = models.ForeignKey(
         "bookings.Booking", on_delete=models.CASCADE, related_name="reminders"

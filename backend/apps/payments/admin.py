@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.payments import background, selectors, services
 from apps.payments.exceptions import StatementUnreadable
@@ -20,15 +21,22 @@ from common.exceptions import DomainError
 
 
 class StatementUploadForm(forms.Form):
-    file = forms.FileField(required=False)
+    file = forms.FileField(label=_("File"), required=False)
     format = forms.ChoiceField(
-        choices=[("", "Detect"), *[(name, name) for name in FORMATS]], required=False
-    )
-    csv_preset = forms.ChoiceField(
-        choices=[("", "Setting"), *[(name, name) for name in CSV_PRESETS]],
+        label=_("Format"),
+        choices=[("", _("Detect")), *[(name, name) for name in FORMATS]],
         required=False,
     )
-    csv_map = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    csv_preset = forms.ChoiceField(
+        label=_("CSV preset"),
+        choices=[("", _("Setting")), *[(name, name) for name in CSV_PRESETS]],
+        required=False,
+    )
+    csv_map = forms.CharField(
+        label=_("CSV columns"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     # The previewed file stays on the server (apps.payments.background); the
     # Apply step names it by its hash, so it applies the same bytes without
     # posting them again (which a large file could not).
@@ -61,7 +69,7 @@ class BankStatementImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
     ]
 
-    @admin.display(description="Credits applied")
+    @admin.display(description=_("Credits applied"))
     def progress(self, obj):
         return f"{obj.credits_done} / {obj.credits_total}"
 
@@ -88,7 +96,7 @@ class BankStatementImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         form = StatementUploadForm(request.POST or None, request.FILES or None)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Import bank statement",
+            "title": _("Import bank statement"),
             "opts": self.model._meta,
             "form": form,
             "result": None,
@@ -143,14 +151,18 @@ class BankStatementImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if result.queued:
             self.message_user(
                 request,
-                f"Queued: {result.statement_import.credits_total} credits are "
-                "being applied in the background; this list shows the progress.",
+                _(
+                    "Queued: %(count)d credits are being applied in the "
+                    "background; this list shows the progress."
+                )
+                % {"count": result.statement_import.credits_total},
                 messages.SUCCESS,
             )
             return redirect("admin:payments_bankstatementimport_changelist")
         self.message_user(
             request,
-            "Imported: " + ", ".join(f"{k} {v}" for k, v in result.summary.items()),
+            _("Imported: %(summary)s")
+            % {"summary": ", ".join(f"{k} {v}" for k, v in result.summary.items())},
             messages.SUCCESS,
         )
         return redirect(
@@ -168,9 +180,9 @@ class BankStatementImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             if kept is not None:
                 return kept
             raise StatementUnreadable(
-                "The previewed file is no longer kept; choose it again."
+                _("The previewed file is no longer kept; choose it again.")
             )
-        raise StatementUnreadable("Choose a statement file.")
+        raise StatementUnreadable(_("Choose a statement file."))
 
 
 def _run(modeladmin, request, queryset, service, done: str):
@@ -263,13 +275,17 @@ class BankTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         reference = request.POST.get("reference", "").strip().upper()
         booking = Booking.objects.filter(reference=reference).first()
         if booking is None:
-            self.message_user(request, f"No booking {reference!r}.", messages.ERROR)
+            self.message_user(
+                request,
+                _("No booking %(reference)r.") % {"reference": reference},
+                messages.ERROR,
+            )
         else:
             try:
                 services.bank_transaction_match(
                     transaction=transaction, booking=booking, actor=request.user
                 )
-                self.message_user(request, "Matched.", messages.SUCCESS)
+                self.message_user(request, _("Matched."), messages.SUCCESS)
             except DomainError as error:
                 self.message_user(request, error.detail, messages.ERROR)
         return redirect("admin:payments_banktransaction_change", pk)
@@ -281,27 +297,31 @@ class BankTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 actions.pop(name, None)
         return actions
 
-    @admin.action(description="Accept the suggested booking")
+    @admin.action(description=_("Accept the suggested booking"))
     def accept_suggestion(self, request, queryset):
         _run(
             self,
             request,
             queryset,
             services.bank_transaction_accept_suggestion,
-            "Matched",
+            _("Matched"),
         )
 
-    @admin.action(description="Rebook the same slot (late payments)")
+    @admin.action(description=_("Rebook the same slot (late payments)"))
     def rebook(self, request, queryset):
-        _run(self, request, queryset, services.bank_transaction_rebook, "Rebooked")
+        _run(self, request, queryset, services.bank_transaction_rebook, _("Rebooked"))
 
-    @admin.action(description="Mark refunded")
+    @admin.action(description=_("Mark refunded"))
     def mark_refunded(self, request, queryset):
         _run(
-            self, request, queryset, services.bank_transaction_mark_refunded, "Refunded"
+            self,
+            request,
+            queryset,
+            services.bank_transaction_mark_refunded,
+            _("Refunded"),
         )
 
-    @admin.action(description="Export refunds due as SEPA XML (pain.001)")
+    @admin.action(description=_("Export refunds due as SEPA XML (pain.001)"))
     def export_refunds(self, request, queryset):
         if not request.user.has_perm("payments.reconcile_bank_transaction"):
             raise PermissionDenied
@@ -315,10 +335,12 @@ class BankTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return None
         for pk, why in export.skipped.items():
             self.message_user(
-                request, f"Transaction {pk} skipped: {why}", messages.WARNING
+                request,
+                _("Transaction %(pk)s skipped: %(why)s") % {"pk": pk, "why": why},
+                messages.WARNING,
             )
         if not export.included:
-            self.message_user(request, "No refund to export.", messages.WARNING)
+            self.message_user(request, _("No refund to export."), messages.WARNING)
             return None
         response = HttpResponse(export.xml, content_type="application/xml")
         response["Content-Disposition"] = 'attachment; filename="refunds-pain001.xml"'

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PaymentsConfig(AppConfig):
     name = "apps.payments"
-    verbose_name = "Payments"
+    verbose_name = _("Payments")
 
     def ready(self):
         # The checks register themselves; receivers connects the listener

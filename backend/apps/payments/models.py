@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # What an import's summary counts: every outcome, duplicates and debits.
 SUMMARY_KEYS = (
@@ -35,10 +36,10 @@ class BankStatementImport(models.Model):
         CSV = "csv", "CSV"
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Applying"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Applying")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     file_name = models.CharField(max_length=255)
     file_format = models.CharField(max_length=10, choices=Format.choices)
@@ -78,18 +79,18 @@ class BankTransaction(models.Model):
     """A credit on the business's account, and what reconciliation made of it."""
 
     class Outcome(models.TextChoices):
-        MATCHED = "matched", "Matched"
-        ALREADY_PAID = "already_paid", "Already paid"
-        LATE = "late", "Late"
-        UNDERPAID = "underpaid", "Underpaid"
-        WRONG_CURRENCY = "wrong_currency", "Wrong currency"
-        AMBIGUOUS = "ambiguous", "Ambiguous"
-        UNMATCHED = "unmatched", "Unmatched"
+        MATCHED = "matched", _("Matched")
+        ALREADY_PAID = "already_paid", _("Already paid")
+        LATE = "late", _("Late")
+        UNDERPAID = "underpaid", _("Underpaid")
+        WRONG_CURRENCY = "wrong_currency", _("Wrong currency")
+        AMBIGUOUS = "ambiguous", _("Ambiguous")
+        UNMATCHED = "unmatched", _("Unmatched")
 
     class Refund(models.TextChoices):
-        NONE = "", "None"
-        DUE = "due", "Due"
-        REFUNDED = "refunded", "Refunded"
+        NONE = "", _("None")
+        DUE = "due", _("Due")
+        REFUNDED = "refunded", _("Refunded")
 
     statement_import = models.ForeignKey(
         BankStatementImport, on_delete=models.PROTECT, related_name="transactions"

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from apps.privacy import services
 from apps.privacy.models import ErasureRecord
@@ -22,26 +23,30 @@ PERMISSIONS = {
 
 
 class ContactRequestForm(forms.Form):
-    action = forms.ChoiceField(label="What to do")
-    email = forms.EmailField(required=False)
-    phone = forms.CharField(required=False, max_length=32)
+    action = forms.ChoiceField(label=_("What to do"))
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=32)
     reason = forms.CharField(
+        label=_("Reason"),
         required=False,
         max_length=500,
-        help_text="For an erasure: why (the guest's request, its date).",
+        help_text=_("For an erasure: why (the guest's request, its date)."),
     )
 
     def __init__(self, *args, actions, **kwargs):
         super().__init__(*args, **kwargs)
-        labels = {ERASE: "Erase their data", EXPORT: "Export their data (JSON)"}
+        labels = {
+            ERASE: _("Erase their data"),
+            EXPORT: _("Export their data (JSON)"),
+        }
         self.fields["action"].choices = [(a, labels[a]) for a in actions]
 
     def clean(self):
         data = super().clean()
         if bool(data.get("email")) == bool(data.get("phone")):
-            raise forms.ValidationError("Give an email or a phone number (one).")
+            raise forms.ValidationError(_("Give an email or a phone number (one)."))
         if data.get("action") == ERASE and not data.get("reason"):
-            self.add_error("reason", "Say why the data is erased.")
+            self.add_error("reason", _("Say why the data is erased."))
         return data
 
 
@@ -94,16 +99,13 @@ class ErasureRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 **contact, reason=data["reason"], actor=request.user
             )
             kept = ", ".join(f"{k['reference']} ({k['reason']})" for k in result.kept)
-            messages.success(
-                request,
-                f"Anonymised {len(result.erased)} bookings"
-                + (f"; kept {kept}" if kept else "")
-                + (
-                    ". Nothing was left of this contact."
-                    if result.nothing_left
-                    else "."
-                ),
+            done = _("Anonymised %(count)d bookings") % {"count": len(result.erased)}
+            if kept:
+                done += _("; kept %(kept)s") % {"kept": kept}
+            done += (
+                _(". Nothing was left of this contact.") if result.nothing_left else "."
             )
+            messages.success(request, done)
             return HttpResponseRedirect(
                 reverse("admin:privacy_erasurerecord_change", args=[result.record.pk])
             )
@@ -112,7 +114,7 @@ class ErasureRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "admin/privacy/erasurerecord/request.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Erase or export a guest's personal data",
+                "title": _("Erase or export a guest's personal data"),
                 "opts": self.opts,
                 "form": form,
             },

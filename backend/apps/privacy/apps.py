@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PrivacyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "apps.privacy"
-    verbose_name = "Personal data"
+    verbose_name = _("Personal data")
 
     def ready(self):
         from apps.privacy.shredders import register_built_in

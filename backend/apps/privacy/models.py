@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ErasureRecord(models.Model):
@@ -13,14 +14,14 @@ class ErasureRecord(models.Model):
     """
 
     class Source(models.TextChoices):
-        STAFF = "staff", "Staff (on request)"
-        GUEST = "guest", "Guest (self-service)"
-        RETENTION = "retention", "Retention period"
+        STAFF = "staff", _("Staff (on request)")
+        GUEST = "guest", _("Guest (self-service)")
+        RETENTION = "retention", _("Retention period")
 
     class ContactKind(models.TextChoices):
-        EMAIL = "email", "Email"
-        PHONE = "phone", "Phone"
-        NONE = "", "None (retention)"
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        NONE = "", _("None (retention)")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     source = models.CharField(max_length=10, choices=Source.choices)
@@ -67,8 +68,8 @@ class GuestRequest(models.Model):
     """
 
     class Action(models.TextChoices):
-        EXPORT = "export", "Export"
-        ERASE = "erase", "Erase"
+        EXPORT = "export", _("Export")
+        ERASE = "erase", _("Erase")
 
     action = models.CharField(max_length=6, choices=Action.choices)
     email = models.EmailField(blank=True)

@@ -6,16 +6,21 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
 from apps.schedules import services
 from apps.schedules.models import MINUTES_PER_DAY, Closure, WorkingHours, clock
 from common.exceptions import DomainError
 
 ON_CONFLICT_LABELS = {
-    services.KEEP: "Keep them: the closure covers only the free time",
-    services.CANCEL: "Cancel them and email each guest why, with a link to book again",
-    services.OFFER_RESCHEDULE: "Email confirmed guests their link to choose "
-    "another time (unpaid bookings are cancelled)",
+    services.KEEP: _("Keep them: the closure covers only the free time"),
+    services.CANCEL: _(
+        "Cancel them and email each guest why, with a link to book again"
+    ),
+    services.OFFER_RESCHEDULE: _(
+        "Email confirmed guests their link to choose another time (unpaid "
+        "bookings are cancelled)"
+    ),
 }
 
 
@@ -32,7 +37,7 @@ class ClockFormField(forms.Field):
     widget = forms.TextInput(attrs={"size": 5, "maxlength": 5})
 
     def __init__(self, **kwargs):
-        super().__init__(help_text='"HH:MM", up to "24:00"', **kwargs)
+        super().__init__(help_text=_('"HH:MM", up to "24:00"'), **kwargs)
 
     def prepare_value(self, value):
         return clock(value) if isinstance(value, int) else value
@@ -43,16 +48,16 @@ class ClockFormField(forms.Field):
             return None
         hours, colon, minutes = value.partition(":")
         if not (colon and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
-            raise ValidationError('Give a time as "HH:MM".')
+            raise ValidationError(_('Give a time as "HH:MM".'))
         total = int(hours) * 60 + int(minutes)
         if int(minutes) > 59 or total > MINUTES_PER_DAY:
-            raise ValidationError("A time from 00:00 to 24:00.")
+            raise ValidationError(_("A time from 00:00 to 24:00."))
         return total
 
 
 class WorkingHoursAdminForm(forms.ModelForm):
-    start_minute = ClockFormField(label="Start")
-    end_minute = ClockFormField(label="End")
+    start_minute = ClockFormField(label=_("Start"))
+    end_minute = ClockFormField(label=_("End"))
 
     class Meta:
         model = WorkingHours
@@ -115,7 +120,7 @@ class WorkingHoursAdmin(admin.ModelAdmin):
                 obj.pk = services.working_hours_create(**data).pk
         except DomainError as error:
             # Only when another change won a race after the form's check.
-            messages.error(request, f"Not saved: {error.detail}")
+            messages.error(request, _("Not saved: %(error)s") % {"error": error.detail})
 
     def delete_model(self, request, obj):
         services.working_hours_delete(rule=obj)
@@ -194,10 +199,11 @@ class ClosureAdmin(admin.ModelAdmin):
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": "Bookings inside this closure",
+            "title": _("Bookings inside this closure"),
             "opts": self.model._meta,
             "original": obj,
             "closure": data,
+            "kind_label": Closure.Kind(data["kind"]).label,
             "bookings": conflicts,
             "fields": [
                 (name, value)
@@ -232,7 +238,7 @@ class ClosureAdmin(admin.ModelAdmin):
                 ).closure.pk
         except DomainError as error:
             # A booking made between the confirmation and this save.
-            messages.error(request, f"Not saved: {error.detail}")
+            messages.error(request, _("Not saved: %(error)s") % {"error": error.detail})
 
     def delete_model(self, request, obj):
         services.closure_delete(closure=obj)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 MINUTES_PER_DAY = 24 * 60
 SHORTEST_SLOT_MINUTES = 5
@@ -24,13 +25,13 @@ class WorkingHours(models.Model):
     """
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
     staff = models.ForeignKey(
         "staff.Staff", on_delete=models.CASCADE, related_name="working_hours"
@@ -47,8 +48,8 @@ class WorkingHours(models.Model):
 
     class Meta:
         ordering = ["staff", "weekday", "start_minute", "id"]
-        verbose_name = "working hours"
-        verbose_name_plural = "working hours"
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(weekday__lte=6),
@@ -97,9 +98,9 @@ class Closure(models.Model):
     """
 
     class Kind(models.TextChoices):
-        HOLIDAY = "holiday", "Public holiday"
-        CLOSED = "closed", "Closed"
-        ABSENCE = "absence", "Staff absence"
+        HOLIDAY = "holiday", _("Public holiday")
+        CLOSED = "closed", _("Closed")
+        ABSENCE = "absence", _("Staff absence")
 
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -109,13 +110,13 @@ class Closure(models.Model):
         null=True,
         blank=True,
         related_name="closures",
-        help_text="Empty for the whole business.",
+        help_text=_("Empty for the whole business."),
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     public_note = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Shown to guests (the booking page, the emails about it).",
+        help_text=_("Shown to guests (the booking page, the emails about it)."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

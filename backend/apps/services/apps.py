@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ServicesConfig(AppConfig):
     name = "apps.services"
     label = "services"
-    verbose_name = "Services"
+    verbose_name = _("Services")

@@ -2,6 +2,8 @@
 and "Offer the first free time" for entries staff pick."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.waitlist.models import WaitlistEntry, WaitlistOffer
 from apps.waitlist.services import waitlist_offer_make
@@ -39,7 +41,7 @@ class WaitlistEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["offer_first_free_time"]
 
     @admin.action(
-        description="Offer the first free time that fits",
+        description=_("Offer the first free time that fits"),
         permissions=["offer_slot"],
     )
     def offer_first_free_time(self, request, queryset):
@@ -57,11 +59,25 @@ class WaitlistEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             else:
                 missed += 1
         if offered:
-            self.message_user(request, f"Offered a time to {offered} entries.")
+            self.message_user(
+                request,
+                ngettext(
+                    "Offered a time to %(count)d entry.",
+                    "Offered a time to %(count)d entries.",
+                    offered,
+                )
+                % {"count": offered},
+            )
         if missed:
             self.message_user(
                 request,
-                f"{missed} entries got no offer: not waiting, or no free time fits.",
+                ngettext(
+                    "%(count)d entry got no offer: not waiting, or no free time fits.",
+                    "%(count)d entries got no offer: not waiting, or no free time "
+                    "fits.",
+                    missed,
+                )
+                % {"count": missed},
                 messages.WARNING,
             )
 

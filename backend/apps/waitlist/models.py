@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def new_token() -> tuple[str, str]:
@@ -30,12 +31,12 @@ class WaitlistEntry(models.Model):
     """
 
     class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting"
-        OFFERED = "offered", "Offered a time"
-        BOOKED = "booked", "Booked"
-        LEFT = "left", "Left the list"
-        LAPSED = "lapsed", "Offer not answered"
-        EXPIRED = "expired", "Dates passed"
+        WAITING = "waiting", _("Waiting")
+        OFFERED = "offered", _("Offered a time")
+        BOOKED = "booked", _("Booked")
+        LEFT = "left", _("Left the list")
+        LAPSED = "lapsed", _("Offer not answered")
+        EXPIRED = "expired", _("Dates passed")
 
     service = models.ForeignKey(
         "services.Service", on_delete=models.PROTECT, related_name="waitlist_entries"
@@ -79,7 +80,7 @@ class WaitlistEntry(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        verbose_name_plural = "waiting list entries"
+        verbose_name_plural = _("waiting list entries")
         permissions = [("offer_slot", "Can offer a slot to a waiting-list entry")]
         constraints = [
             models.CheckConstraint(
@@ -128,11 +129,11 @@ class WaitlistOffer(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        EXPIRED = "expired", "Ran out"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Ran out")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     entry = models.ForeignKey(
         WaitlistEntry, on_delete=models.CASCADE, related_name="offers"
@@ -154,7 +155,7 @@ class WaitlistOffer(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The staff member who offered it by hand, if one did.",
+        help_text=_("The staff member who offered it by hand, if one did."),
     )
     booking = models.ForeignKey(
         "bookings.Booking",

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.webhooks import addresses, services
 from apps.webhooks.exceptions import WebhooksError
@@ -23,7 +25,9 @@ SECRET_TEMPLATE = "webhooks/admin/secret.html"
 class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(max_length=2000, assume_scheme="https")
     events = forms.MultipleChoiceField(
-        choices=EventType.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Events"),
+        choices=EventType.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
@@ -88,7 +92,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         services.webhook_endpoint_delete(endpoint=obj)
 
     def response_add(self, request, obj, post_url_continue=None):
-        return _secret_page(request, obj, title="Webhook endpoint added")
+        return _secret_page(request, obj, title=_("Webhook endpoint added"))
 
     def has_test_permission(self, request):
         return request.user.has_perm("webhooks.send_webhook_test")
@@ -96,7 +100,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def has_rotate_permission(self, request):
         return request.user.has_perm("webhooks.rotate_webhook_secret")
 
-    @admin.action(description="Send a test event", permissions=["test"])
+    @admin.action(description=_("Send a test event"), permissions=["test"])
     def send_test_event(self, request, queryset):
         for endpoint in queryset:
             try:
@@ -108,20 +112,23 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    f"{endpoint}: a test event is queued; it is sent within a "
-                    "minute (see Webhook deliveries).",
+                    _(
+                        "%(endpoint)s: a test event is queued; it is sent within "
+                        "a minute (see Webhook deliveries)."
+                    )
+                    % {"endpoint": endpoint},
                     messages.SUCCESS,
                 )
 
-    @admin.action(description="Rotate the secret", permissions=["rotate"])
+    @admin.action(description=_("Rotate the secret"), permissions=["rotate"])
     def rotate_secret(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(
-                request, "Rotate one endpoint's secret at a time.", messages.ERROR
+                request, _("Rotate one endpoint's secret at a time."), messages.ERROR
             )
             return None
         endpoint = services.webhook_endpoint_rotate_secret(endpoint=queryset.get())
-        return _secret_page(request, endpoint, title="Webhook secret rotated")
+        return _secret_page(request, endpoint, title=_("Webhook secret rotated"))
 
 
 class WebhookAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -170,7 +177,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [WebhookAttemptInline]
     actions = ["send_again"]
 
-    @admin.display(description="Body")
+    @admin.display(description=_("Body"))
     def payload(self, delivery):
         return format_html(
             "<pre>{}</pre>",
@@ -180,7 +187,9 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_resend_permission(self, request):
         return request.user.has_perm("webhooks.resend_webhookdelivery")
 
-    @admin.action(description="Send selected deliveries again", permissions=["resend"])
+    @admin.action(
+        description=_("Send selected deliveries again"), permissions=["resend"]
+    )
     def send_again(self, request, queryset):
         queued = 0
         for delivery in queryset:
@@ -194,7 +203,11 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if queued:
             self.message_user(
                 request,
-                f"{queued} deliver{'y' if queued == 1 else 'ies'} queued to be "
-                "sent again.",
+                ngettext(
+                    "%(count)d delivery queued to be sent again.",
+                    "%(count)d deliveries queued to be sent again.",
+                    queued,
+                )
+                % {"count": queued},
                 messages.SUCCESS,
             )

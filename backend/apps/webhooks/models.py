@@ -4,6 +4,7 @@ from base64 import b64encode
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
@@ -20,13 +21,13 @@ def generate_message_id() -> str:
 
 
 class EventType(models.TextChoices):
-    BOOKING_CREATED = "booking.created", "Booking created"
-    BOOKING_CONFIRMED = "booking.confirmed", "Booking confirmed (payment verified)"
-    BOOKING_CANCELLED = "booking.cancelled", "Booking cancelled"
-    BOOKING_EXPIRED = "booking.expired", "Booking expired unpaid"
-    BOOKING_COMPLETED = "booking.completed", "Booking completed"
-    BOOKING_RESCHEDULED = "booking.rescheduled", "Booking rescheduled"
-    PAYMENT_UNMATCHED = "payment.unmatched", "Bank payment matched no booking"
+    BOOKING_CREATED = "booking.created", _("Booking created")
+    BOOKING_CONFIRMED = "booking.confirmed", _("Booking confirmed (payment verified)")
+    BOOKING_CANCELLED = "booking.cancelled", _("Booking cancelled")
+    BOOKING_EXPIRED = "booking.expired", _("Booking expired unpaid")
+    BOOKING_COMPLETED = "booking.completed", _("Booking completed")
+    BOOKING_RESCHEDULED = "booking.rescheduled", _("Booking rescheduled")
+    PAYMENT_UNMATCHED = "payment.unmatched", _("Bank payment matched no booking")
 
 
 # Sent by "send a test event" whatever the endpoint subscribed to.
@@ -94,10 +95,10 @@ class WebhookDelivery(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        DELIVERED = "delivered", "Delivered"
+        QUEUED = "queued", _("Queued")
+        DELIVERED = "delivered", _("Delivered")
         # Gave up: three days of failures, a 410, or the URL refused.
-        FAILED = "failed", "Failed"
+        FAILED = "failed", _("Failed")
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
@@ -138,7 +139,7 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "webhook deliveries"
+        verbose_name_plural = _("webhook deliveries")
         indexes = [
             # The sender's query: queued rows by due time.
             models.Index(

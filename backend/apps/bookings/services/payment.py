@@ -3,6 +3,8 @@ by a booking the desk takes and is paid for on the spot (create)."""
 
 from datetime import datetime
 
+from django.utils.translation import override
+
 from apps.bookings import exceptions
 from apps.bookings.models import Booking, BookingEvent, DeskPayment
 from apps.bookings.services.events import record_event
@@ -40,7 +42,9 @@ def verify_payment_locked(
         ]
     )
     if desk_method:
-        note = note or f"Paid at the desk: {DeskPayment(desk_method).label}."
+        # The audit trail stays in one language, whoever's screen asked.
+        with override("en"):
+            note = note or f"Paid at the desk: {DeskPayment(desk_method).label}."
     record_event(
         booking,
         kind=BookingEvent.Kind.PAYMENT_VERIFIED,

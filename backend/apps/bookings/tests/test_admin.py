@@ -47,12 +47,12 @@ def test_actions_run_the_domain_rules_and_report_refusals(
     assert booking.status == Status.AWAITING_PAYMENT
 
     response = run_action(admin_client, "verify_payment", booking)
-    assert "1 booking(s) confirmed." in admin_messages(response)
+    assert "1 booking confirmed." in admin_messages(response)
     response = run_action(admin_client, "mark_completed", booking)
     assert any("has not started yet" in m for m in admin_messages(response))
     with at_start(booking):
         response = run_action(admin_client, "mark_completed", booking)
-    assert "1 booking(s) completed." in admin_messages(response)
+    assert "1 booking completed." in admin_messages(response)
     booking.refresh_from_db()
     assert booking.status == Status.COMPLETED
     assert [e.source for e in booking.events.all()] == ["guest", "staff", "staff"]
@@ -60,7 +60,7 @@ def test_actions_run_the_domain_rules_and_report_refusals(
 
 def test_cancel_action_frees_the_slot(admin_client, booking):
     response = run_action(admin_client, "cancel_bookings", booking)
-    assert "1 booking(s) cancelled." in admin_messages(response)
+    assert "1 booking cancelled." in admin_messages(response)
     assert not Availability.objects.get(pk=booking.availability_id).is_booked
 
 

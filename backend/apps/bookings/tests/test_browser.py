@@ -37,7 +37,7 @@ def test_front_desk_verifies_a_payment_in_the_admin(
     page.select_option("select[name=action]", "verify_payment")
     page.click("button[name=index]")
 
-    assert "1 booking(s) confirmed." in page.locator("ul.messagelist").inner_text()
+    assert "1 booking confirmed." in page.locator("ul.messagelist").inner_text()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED
     assert booking.payment_verified_by == desk

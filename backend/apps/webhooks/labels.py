@@ -1,0 +1,46 @@
+"""The names Django derives for this app's fields and models, listed for
+makemessages: common.labels translates them at startup (no migration).
+A test keeps this list equal to the models' own."""
+
+from django.utils.translation import gettext_noop as _
+
+LABELS = [
+    _("attempted at"),
+    _("attempts"),
+    _("bank transaction"),
+    _("body"),
+    _("booking"),
+    _("claim token"),
+    _("created at"),
+    _("delivered at"),
+    _("delivery"),
+    _("description"),
+    _("disabled at"),
+    _("disabled reason"),
+    _("duration ms"),
+    _("enabled"),
+    _("endpoint"),
+    _("error"),
+    _("event type"),
+    _("events"),
+    _("failing since"),
+    _("include contact"),
+    _("last error"),
+    _("last status code"),
+    _("message id"),
+    _("next attempt at"),
+    _("previous secret"),
+    _("previous secret expires at"),
+    _("response excerpt"),
+    _("retry until"),
+    _("secret"),
+    _("status"),
+    _("status code"),
+    _("updated at"),
+    _("url"),
+    _("webhook attempt"),
+    _("webhook attempts"),
+    _("webhook delivery"),
+    _("webhook endpoint"),
+    _("webhook endpoints"),
+]
