@@ -261,8 +261,12 @@ def write_report(results, path):
                 f"{endpoint['raw_psycopg_same_sql']['p50_ms']} ms, p99 "
                 f"{endpoint['raw_psycopg_same_sql']['p99_ms']} ms "
                 f"({len(endpoint['statements'])} statements). Above the floor it "
-                f"costs {endpoint['p50_ratio_above_http_floor']} x the raw SQL time."
-                "",
+                f"costs {endpoint['p50_ratio_above_http_floor']} x the raw SQL time"
+                + (
+                    f" (by round: {endpoint['p50_ratio_above_http_floor_rounds']})."
+                    if "p50_ratio_above_http_floor_rounds" in endpoint
+                    else "."
+                ),
                 "",
                 "EXPLAIN ANALYZE of its query of the slots:",
                 "",
