@@ -30,7 +30,7 @@ from listing import DjangoInProcess, bench_listing
 from memory import gunicorn_worker_peak_rss, gunicorn_worker_pss, import_footprint
 from race import bench_race
 from report import write_report
-from throughput import bench_throughput
+from throughput import Server, bench_throughput
 
 # Issue 17's starting point: the code before it, measured by these scripts.
 BEFORE = Path(__file__).with_name("results-before-issue-17.json")
@@ -104,6 +104,14 @@ def main():
     parser.add_argument(
         "--from-json", help="only regenerate --report from an earlier results file"
     )
+    # The other servers of the throughput benchmark: URL and gunicorn pid.
+    for name in ("f1", "f2", "before"):
+        parser.add_argument(f"--{name}-url")
+        parser.add_argument(f"--{name}-pid", type=int)
+    parser.add_argument(
+        "--before-database-url", help="the database the --before-url server uses"
+    )
+    parser.add_argument("--before-ref", help="the commit --before-url serves")
     parser.add_argument(
         "--before",
         default=str(BEFORE),
@@ -132,7 +140,7 @@ def main():
         ("race", lambda: bench_race(api, db)),
         ("create", lambda: profile_create(command_env)),
         ("throttle", lambda: throttle_paths(command_env)),
-        ("throughput", lambda: bench_throughput(api, db)),
+        ("throughput", lambda: bench_throughput(servers(options, api, db), db)),
         (
             "listing",
             lambda: bench_listing(api, db, DjangoInProcess(options.database_url)),
@@ -151,14 +159,12 @@ def main():
             print(f"FAILED RUN: {'; '.join(results[name]['failed_run'])}")
         print(json.dumps(summary, indent=2))
         if name == "throughput":
-            peaks = gunicorn_worker_peak_rss(options.gunicorn_pid)
-            results["memory"] = {
-                "gunicorn_workers_mib": peaks,
-                "gunicorn_workers_pss_mib": gunicorn_worker_pss(options.gunicorn_pid),
-                "import_footprint_mib": import_footprint(),
-                "target": "every worker's peak RSS <= 80 MiB",
-                "pass": max(peaks.values()) <= 80,
-            }
+            results["memory"] = memory(options.gunicorn_pid)
+            if options.before_pid:
+                results["memory"]["before"] = memory(
+                    options.before_pid, footprint=False
+                )
+                results["memory"]["before"]["ref"] = options.before_ref
             print(json.dumps(results["memory"], indent=2))
     results["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if options.json_path:
@@ -171,6 +177,38 @@ def main():
     if refused:
         # A missed target is a finding; a refused load is a broken run.
         sys.exit(f"Failed runs (creates refused): {', '.join(refused)}")
+
+
+def servers(options, api, db):
+    """The throughput benchmark's variants that run_all.sh serves."""
+    found = {
+        "api": Server(api, options.gunicorn_pid, db),
+        "api_one_address": Server(api, options.gunicorn_pid, db, one_address=True),
+    }
+    for name in ("f1", "f2", "before"):
+        url = getattr(options, f"{name}_url")
+        if url:
+            own_db = Database(options.before_database_url) if name == "before" else db
+            found[name] = Server(Api(url), getattr(options, f"{name}_pid"), own_db)
+    return found
+
+
+PSS_TARGET = 60
+
+
+def memory(master_pid, *, footprint=True):
+    """A gunicorn's workers after the throughput run: peak RSS, PSS now, and
+    (for this checkout's code) what importing the app adds, step by step."""
+    pss = gunicorn_worker_pss(master_pid)
+    found = {
+        "gunicorn_workers_mib": gunicorn_worker_peak_rss(master_pid),
+        "gunicorn_workers_pss_mib": pss,
+        "target": f"every worker's PSS <= {PSS_TARGET} MiB",
+        "pass": bool(pss) and max(pss.values()) <= PSS_TARGET,
+    }
+    if footprint:
+        found["import_footprint_mib"] = import_footprint()
+    return found
 
 
 def without_plans(section):

@@ -67,6 +67,15 @@ def main():
         Old.cache = cache
         return Old
 
+    # The old throttle's cache table: the app dropped it (bookings migration
+    # 0013), so the benchmark database gets it here.
+    from django.core.management.commands.createcachetable import (
+        Command as CreateCacheTable,
+    )
+
+    creator = CreateCacheTable()
+    creator.verbosity = 0
+    creator.create_table("default", "django_cache", dry_run=False)
     database_cache = DatabaseCache("django_cache", {})
     redis_cache = RedisCache(options.redis_url, {})
     redis_reachable = True

@@ -5,7 +5,6 @@ from datetime import date
 
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
-from sepaxml import SepaTransfer
 
 from apps.bookings.payment_instructions import payment_account
 from apps.payments import exceptions
@@ -40,6 +39,10 @@ def refunds_export_sepa(
     }
     if not bic:
         del config["BIC"]
+    # Imported here: only a refunds export writes a SEPA file, and a gunicorn
+    # worker need not hold sepaxml (and its XML schema) for every request.
+    from sepaxml import SepaTransfer
+
     transfer = SepaTransfer(config, clean=True)
     export = RefundExport()
     for transaction in transactions:

@@ -1,5 +1,6 @@
 """Production serving: the health endpoint and the gunicorn configuration."""
 
+import gc
 import runpy
 from pathlib import Path
 
@@ -53,3 +54,29 @@ def test_gunicorn_workers_follow_the_cpu_count(monkeypatch):
     assert loaded["worker_class"] == "gthread"
     assert loaded["wsgi_app"] == "config.wsgi:application"
     assert Path(loaded["chdir"]).name == "backend"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_preloads_the_app_and_forks_no_open_connection(monkeypatch):
+    config = str(Path(settings.PROJECT_DIR) / "gunicorn.conf.py")
+    monkeypatch.setenv("GUNICORN_PRELOAD", "0")
+    assert runpy.run_path(config)["preload_app"] is False
+    monkeypatch.delenv("GUNICORN_PRELOAD")
+    loaded = runpy.run_path(config)
+    assert loaded["preload_app"] is True
+    connection = connections["default"]
+    connection.ensure_connection()
+    assert connection.connection is not None
+
+    class Master:
+        class cfg:  # gunicorn names it so
+            preload_app = True
+
+    # Each worker would share the master's socket: it is closed before a fork.
+    try:
+        loaded["pre_fork"](Master, None)
+        assert connection.connection is None
+        # And the master's objects are out of the workers' collections.
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

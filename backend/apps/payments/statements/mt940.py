@@ -2,9 +2,6 @@
 
 import re
 
-import mt940
-from mt940.options import Options
-
 from apps.payments.exceptions import StatementUnreadable
 from apps.payments.statements.lines import StatementLine, checked_amount, collapse
 
@@ -99,6 +96,11 @@ def parse_mt940(content: bytes) -> list[StatementLine]:
     text = _decode_mt940(content)
     dialect = _mt940_dialect(text)
     prepared = _prepare_mt940(text, dialect)
+    # Imported here: statements are read by the bank import, not by the
+    # requests a gunicorn worker mostly serves (docs/benchmarks.md, memory).
+    import mt940
+    from mt940.options import Options
+
     tags = {61: mt940.tags.StatementASNB()} if dialect == "asn" else None
     try:
         transactions = mt940.parse(
