@@ -10,8 +10,10 @@ false`). The committed docs/openapi.yaml is this output (a test compares).
 """
 
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
     OpenApiSerializerFieldExtension,
 )
 from drf_spectacular.openapi import AutoSchema
@@ -309,3 +311,43 @@ def schema_document() -> str:
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return OpenApiYamlRenderer().render(schema, renderer_context={}).decode()
+
+
+class StrictFilterParameters(DjangoFilterExtension):
+    """StrictFilterBackend refuses a filter given with no value, so no string
+    filter's schema allows "" (choices with a blank one listed it)."""
+
+    target_class = "common.filters.StrictFilterBackend"
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        parameters = super().get_schema_operation_parameters(
+            auto_schema, *args, **kwargs
+        )
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if schema.get("type") != "string":
+                continue
+            if "enum" in schema:
+                schema["enum"] = [value for value in schema["enum"] if value != ""]
+            elif "format" not in schema and "pattern" not in schema:
+                schema.setdefault("minLength", 1)
+        return parameters
+
+
+class AlternativesSchema(OpenApiSerializerExtension):
+    """common.api.Alternatives in the request schema: one branch per field,
+    each requiring that field non-blank."""
+
+    target_class = "common.api.Alternatives"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if direction == "request":
+            keyword = "oneOf" if self.target.exactly_one else "anyOf"
+            schema[keyword] = [
+                {"required": [name], "properties": {name: {"minLength": 1}}}
+                for name in self.target.alternatives
+            ]
+        return schema
