@@ -23,16 +23,6 @@ from common.exceptions import DomainError
 logger = logging.getLogger("apps.api")
 
 
-class Alternatives:
-    """A serializer mixin: of the fields in `alternatives`, at least one must
-    be given non-blank (or exactly one, with `exactly_one`). The serializer's
-    validate() enforces it; common.schema writes it into the request schema
-    as anyOf / oneOf, so a client's validator knows it too."""
-
-    alternatives: tuple[str, ...] = ()
-    exactly_one = False
-
-
 class StandardPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"

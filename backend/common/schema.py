@@ -13,7 +13,6 @@ from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
-    OpenApiSerializerExtension,
     OpenApiSerializerFieldExtension,
 )
 from drf_spectacular.openapi import AutoSchema
@@ -333,21 +332,3 @@ class StrictFilterParameters(DjangoFilterExtension):
             elif "format" not in schema and "pattern" not in schema:
                 schema.setdefault("minLength", 1)
         return parameters
-
-
-class AlternativesSchema(OpenApiSerializerExtension):
-    """common.api.Alternatives in the request schema: one branch per field,
-    each requiring that field non-blank."""
-
-    target_class = "common.api.Alternatives"
-    match_subclasses = True
-
-    def map_serializer(self, auto_schema, direction):
-        schema = auto_schema._map_basic_serializer(self.target, direction)
-        if direction == "request":
-            keyword = "oneOf" if self.target.exactly_one else "anyOf"
-            schema[keyword] = [
-                {"required": [name], "properties": {name: {"minLength": 1}}}
-                for name in self.target.alternatives
-            ]
-        return schema

@@ -8,7 +8,6 @@ from apps.availability.models import Availability
 from apps.bookings.models import Booking, BookingEvent, DeskPayment
 from apps.bookings.payment_instructions import booking_payment_instructions
 from apps.bookings.phones import phone_international, phone_to_e164
-from common.api import Alternatives
 from common.fields import BodyIdField, IdRelatedField, JsonBooleanField
 
 # What people type around the digits; letters are refused, though
@@ -288,11 +287,9 @@ class BookingDetailSerializer(BookingSerializer):
         read_only_fields = fields
 
 
-class GuestLookupSerializer(Alternatives, serializers.Serializer):
+class GuestLookupSerializer(serializers.Serializer):
     """Proof that a guest may see a booking: its reference and their contact,
     or the token of a link emailed to the booking's address."""
-
-    alternatives = ("email", "phone", "access_token")
 
     reference = serializers.CharField(max_length=20)
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
@@ -307,7 +304,7 @@ class GuestLookupSerializer(Alternatives, serializers.Serializer):
     )
 
     def validate(self, attrs):
-        if not any(attrs.get(field) for field in self.alternatives):
+        if not any(attrs.get(field) for field in ("email", "phone", "access_token")):
             raise serializers.ValidationError(
                 {"email": ["Give the email or the phone number used to book."]}
             )

@@ -2,14 +2,10 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.privacy.models import ErasureRecord
-from common.api import Alternatives
 
 
-class ContactSerializer(Alternatives, serializers.Serializer):
+class ContactSerializer(serializers.Serializer):
     """One contact: an email or a phone number, not both."""
-
-    alternatives = ("email", "phone")
-    exactly_one = True
 
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=32)

@@ -104,26 +104,6 @@ def test_an_integral_float_is_an_integer_id(manager):
     assert response.json()["services"] == [service.pk]
 
 
-def test_email_or_phone_is_in_the_request_schemas():
-    schemas = spec()["components"]["schemas"]
-    for name in (
-        "GuestLookupRequest",
-        "GuestCancelRequest",
-        "GuestRescheduleRequest",
-    ):
-        branches = schemas[name]["anyOf"]
-        assert [branch["required"] for branch in branches] == [
-            ["email"],
-            ["phone"],
-            ["access_token"],
-        ]
-        for branch in branches:
-            (field,) = branch["required"]
-            assert branch["properties"][field] == {"minLength": 1}
-    erasure = schemas["ErasureRequestRequest"]["oneOf"]
-    assert [branch["required"] for branch in erasure] == [["email"], ["phone"]]
-
-
 def test_a_blank_contact_is_refused_as_the_schema_says(api_client, booking):
     response = api_client.post(
         "/api/bookings/lookup/",
