@@ -31,6 +31,17 @@ class IdField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+def json_integer(data):
+    """An integer as JSON Schema counts one: 12, or 12.0 (the same number in
+    JSON; Python's json module reads it as a float). None for anything else,
+    booleans included."""
+    if isinstance(data, bool):
+        return None
+    if isinstance(data, float) and data.is_integer():
+        return int(data)
+    return data if isinstance(data, int) else None
+
+
 class BodyIdField(IdField):
     """A primary key in a JSON body: a JSON number, as the schema says (a
     numeric string was accepted, so clients that sent strings never knew)."""
@@ -38,9 +49,10 @@ class BodyIdField(IdField):
     default_error_messages = {"invalid": "An id is a JSON number, such as 12."}
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
+        number = json_integer(data)
+        if number is None:
             self.fail("invalid")
-        return super().to_internal_value(data)
+        return super().to_internal_value(number)
 
 
 def unknown_id_message(pk) -> str:
@@ -58,11 +70,12 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
     `serializer_related_field`."""
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
+        number = json_integer(data)
+        if number is None:
             self.fail("incorrect_type", data_type=type(data).__name__)
-        if not 1 <= data <= LARGEST_ID:
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
+        if not 1 <= number <= LARGEST_ID:
+            self.fail("does_not_exist", pk_value=number)
+        return super().to_internal_value(number)
 
 
 # Euros as the API writes them: digits, then optionally a point and 1 or 2
@@ -105,3 +118,39 @@ class JsonBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid")
         return data
+
+
+TIME_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?$"
+_TIME = re.compile(TIME_PATTERN)
+
+
+@extend_schema_field({"type": "string", "pattern": TIME_PATTERN, "examples": ["09:30"]})
+class TimeOfDayField(serializers.TimeField):
+    """A wall-clock time, HH:MM or HH:MM:SS, as the schema's pattern says (its
+    `format: time` is RFC 3339's, with an offset, which DRF refused)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not _TIME.fullmatch(data):
+            self.fail("invalid", format="HH:MM")
+        return super().to_internal_value(data)
+
+
+def refuse_coerced_json_types():
+    """Text fields take a JSON string and many-relations a JSON array, as the
+    schema types them: DRF turned `0` into "0" and read `{}` as an empty list,
+    so a body the schema forbids was stored. Run once, from CommonConfig."""
+    text_to_internal = serializers.CharField.to_internal_value
+    many_to_internal = serializers.ManyRelatedField.to_internal_value
+
+    def char_to_internal(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return text_to_internal(self, data)
+
+    def many_to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return many_to_internal(self, data)
+
+    serializers.CharField.to_internal_value = char_to_internal
+    serializers.ManyRelatedField.to_internal_value = many_to_internal_value

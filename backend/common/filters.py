@@ -1,6 +1,7 @@
 """Filters every list shares."""
 
 import django_filters
+from django import forms
 from django.db import models
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
@@ -10,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
 from common.dates import local_day_bounds, validate_allowed_date
-from common.fields import ID_SCHEMA
+from common.fields import ID_SCHEMA, LARGEST_ID
 
 
 class LocalDateFilter(django_filters.DateFilter):
@@ -99,21 +100,51 @@ class StrictOrderingFilter(OrderingFilter):
         ]
 
 
+class _IdFormField(forms.IntegerField):
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=LARGEST_ID, **kwargs)
+
+
 @extend_schema_field(ID_SCHEMA)
-class IdFilter(django_filters.ModelChoiceFilter):
-    """A related row by its id, typed as the schema's one id type (the
-    column's type gave some filters no minimum and others a bigint)."""
+class IdFilter(django_filters.Filter):
+    """A related row by its id, typed as the schema's one id type. An id that
+    names no row matches no row (an empty page), as any other filter value
+    does: the schema cannot know which ids exist, so a 400 for it refused a
+    request the schema allows."""
+
+    field_class = _IdFormField
+
+    def __init__(self, *args, queryset=None, **kwargs):
+        # `queryset` is what django-filter hands a relation's filter.
+        super().__init__(*args, **kwargs)
+
+
+class _BooleanFormField(forms.Field):
+    default_error_messages = {"invalid": "Use true or false."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if value not in ("true", "false"):
+            raise forms.ValidationError(self.error_messages["invalid"], "invalid")
+        return value == "true"
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """`true` or `false`, the schema's boolean as a query writes it.
+    django-filter also took True, 1, 0 and `null` (which filtered nothing)."""
+
+    field_class = _BooleanFormField
 
 
 class FilterSet(RestFilterSet):
-    """The project's FilterSet: relations are filtered with IdFilter."""
+    """The project's FilterSet: relations are filtered with IdFilter and
+    booleans with BooleanFilter."""
 
     FILTER_DEFAULTS = {
         **RestFilterSet.FILTER_DEFAULTS,
-        models.ForeignKey: {
-            **RestFilterSet.FILTER_DEFAULTS[models.ForeignKey],
-            "filter_class": IdFilter,
-        },
+        models.ForeignKey: {"filter_class": IdFilter},
+        models.BooleanField: {"filter_class": BooleanFilter},
     }
 
 

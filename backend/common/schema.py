@@ -10,6 +10,7 @@ false`). The committed docs/openapi.yaml is this output (a test compares).
 """
 
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
@@ -309,3 +310,25 @@ def schema_document() -> str:
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return OpenApiYamlRenderer().render(schema, renderer_context={}).decode()
+
+
+class StrictFilterParameters(DjangoFilterExtension):
+    """StrictFilterBackend refuses a filter given with no value, so no string
+    filter's schema allows "" (choices with a blank one listed it)."""
+
+    target_class = "common.filters.StrictFilterBackend"
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        parameters = super().get_schema_operation_parameters(
+            auto_schema, *args, **kwargs
+        )
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if schema.get("type") != "string":
+                continue
+            if "enum" in schema:
+                schema["enum"] = [value for value in schema["enum"] if value != ""]
+            elif "format" not in schema and "pattern" not in schema:
+                schema.setdefault("minLength", 1)
+        return parameters

@@ -79,6 +79,17 @@ class BookableQuerySerializer(serializers.Serializer):
     )
     staff = IdField(required=False)
 
+    def to_internal_value(self, data):
+        # As StrictFilterBackend: `?date=` is no date, not "any date".
+        blank = {
+            name: ["Give a value, or leave the parameter out."]
+            for name in self.fields
+            if name in data and not str(data[name]).strip()
+        }
+        if blank:
+            raise serializers.ValidationError(blank)
+        return super().to_internal_value(data)
+
     def check_ids_exist(self) -> None:
         """400 for a service or staff id that names nothing.
 

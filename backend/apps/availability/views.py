@@ -1,9 +1,11 @@
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from apps.availability import services
 from apps.availability.filters import AvailabilityFilter
+from apps.availability.models import Availability
 from apps.availability.selectors import (
     availability_bookable_rows,
     availability_list,
@@ -13,6 +15,7 @@ from apps.availability.serializers import (
     BookableSlotQuerySerializer,
     BookableSlotSerializer,
 )
+from common.filters import StrictFilterBackend
 from common.permissions import has_staff_permission, model_permissions
 from common.schema import audience_schemas
 
@@ -75,6 +78,13 @@ class AvailabilityViewSet(viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         if _sees_every_slot(request):
             return super().list(request, *args, **kwargs)
+        # Guests' rows ignore the staff filters, but a value the schema
+        # forbids (`?source=AAA`) is refused for them as for staff.
+        filterset = StrictFilterBackend().get_filterset(
+            request, Availability.objects.none(), self
+        )
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
         return bookable_slot_page(self, request)
 
     def filter_queryset(self, queryset):

@@ -8,7 +8,7 @@ from apps.availability.models import Availability
 from apps.bookings.models import Booking, BookingEvent, DeskPayment
 from apps.bookings.payment_instructions import booking_payment_instructions
 from apps.bookings.phones import phone_international, phone_to_e164
-from common.fields import BodyIdField, IdRelatedField
+from common.fields import BodyIdField, IdRelatedField, JsonBooleanField
 
 # What people type around the digits; letters are refused, though
 # libphonenumber would read them as a keypad's (ABC -> 2).
@@ -156,7 +156,7 @@ class BookingCancelSerializer(serializers.Serializer):
         max_length=2000,
         help_text="Why; recorded in the audit trail and shown to the guest.",
     )
-    refund_due = serializers.BooleanField(
+    refund_due = JsonBooleanField(
         required=False,
         default=False,
         help_text="For a paid booking: the business owes the guest the money "
@@ -164,7 +164,7 @@ class BookingCancelSerializer(serializers.Serializer):
         "matched to becomes a refund due in the refunds export. 400 "
         "`nothing_to_refund` for a booking that was not paid.",
     )
-    notify_guest = serializers.BooleanField(
+    notify_guest = JsonBooleanField(
         required=False,
         default=True,
         help_text="Email the guest the cancellation (default); false when they "

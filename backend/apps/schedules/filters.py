@@ -1,7 +1,5 @@
-import django_filters
-
 from apps.schedules.models import Closure, WorkingHours
-from common.filters import FilterSet, InstantFilter
+from common.filters import BooleanFilter, FilterSet, InstantFilter
 
 
 class WorkingHoursFilter(FilterSet):
@@ -19,7 +17,7 @@ class ClosureFilter(FilterSet):
     before = InstantFilter(
         field_name="starts_at", lookup_expr="lt", label="Starting before this instant"
     )
-    business = django_filters.BooleanFilter(
+    business = BooleanFilter(
         field_name="staff", lookup_expr="isnull", label="Whole-business closures only"
     )
 

@@ -107,6 +107,8 @@ class FillHorizonSerializer(serializers.Serializer):
 
     horizon_days = serializers.IntegerField(
         required=False,
+        min_value=1,
+        max_value=MAX_HORIZON_DAYS,
         help_text=f"Days ahead, 1 to {MAX_HORIZON_DAYS}.",
     )
 

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from apps.bookings.serializers import GuestEmailField, PhoneField
 from apps.waitlist.models import WaitlistEntry, WaitlistOffer
-from common.fields import IdField
+from common.fields import IdField, TimeOfDayField
 
 LANGUAGE_PATTERN = r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$"
 
@@ -21,10 +21,10 @@ class WaitlistJoinSerializer(serializers.Serializer):
     date_to = serializers.DateField(
         help_text="Last day, YYYY-MM-DD (at most 90 ahead)."
     )
-    time_from = serializers.TimeField(
+    time_from = TimeOfDayField(
         required=False, allow_null=True, help_text="Start at or after, HH:MM."
     )
-    time_to = serializers.TimeField(
+    time_to = TimeOfDayField(
         required=False, allow_null=True, help_text="End by, HH:MM."
     )
     name = serializers.CharField(max_length=120)
