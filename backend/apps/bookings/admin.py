@@ -25,7 +25,13 @@ OPERATION_PERMISSIONS = {
     "reschedule": "bookings.reschedule_booking",
 }
 
-CONTACT_FIELDS = ["customer_name", "customer_email", "customer_phone", "notes"]
+CONTACT_FIELDS = [
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "notes",
+    "locale",
+]
 RECORD_FIELDS = [
     "reference",
     "status",

@@ -206,7 +206,6 @@ USE_I18N = True
 
 from config.settings.booking import *  # noqa: E402, F403
 
-
 # The throttles count requests per client in fixed windows every worker
 # shares (apps.ratelimits): a table in the database by default, Redis when
 # REDIS_URL is set (several app servers). Nothing uses Django's cache, so it

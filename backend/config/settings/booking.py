@@ -2,9 +2,8 @@
 retention, each read from the environment with a default (imported by base).
 """
 
-from django.core.exceptions import ImproperlyConfigured
-
 import phonenumbers
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env, env_bool, env_int
 

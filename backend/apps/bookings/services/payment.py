@@ -3,6 +3,8 @@ by a booking the desk takes and is paid for on the spot (create)."""
 
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 from apps.bookings import exceptions
 from apps.bookings.models import Booking, BookingEvent, DeskPayment
 from apps.bookings.services.events import record_event
@@ -11,7 +13,8 @@ from apps.bookings.services.events import record_event
 def check_transition(booking: Booking, to_status: str) -> None:
     if not booking.can_transition_to(to_status):
         raise exceptions.InvalidTransition(
-            f"A booking in status '{booking.status}' cannot become '{to_status}'."
+            _("A booking in status '%(status)s' cannot become '%(to_status)s'.")
+            % {"status": booking.status, "to_status": to_status}
         )
 
 
