@@ -14,11 +14,24 @@ class BusinessSettings(models.Model):
 
     SINGLETON_ID = 1
 
+    # The texts guests read come in Portuguese (the plain fields) and English
+    # (`_en`): each guest reads their language's (selectors.Business.in_language);
+    # an empty English text falls back to the Portuguese one.
     name = models.CharField(max_length=120)
-    welcome_text = models.CharField(max_length=500, blank=True)
-    payment_instructions = models.TextField(
-        blank=True, help_text="Shown to guests with each booking awaiting payment."
+    name_en = models.CharField(
+        max_length=120, blank=True, help_text="Empty: the same name in English."
     )
+    welcome_text = models.CharField(
+        max_length=500, blank=True, help_text="In Portuguese."
+    )
+    welcome_text_en = models.CharField(
+        max_length=500, blank=True, help_text="In English."
+    )
+    payment_instructions = models.TextField(
+        blank=True,
+        help_text="In Portuguese. Shown to guests with each booking awaiting payment.",
+    )
+    payment_instructions_en = models.TextField(blank=True, help_text="In English.")
     iban = models.CharField(
         "IBAN",
         max_length=42,
