@@ -15,7 +15,8 @@ from django.utils import timezone, translation
 # language not listed gets its locale's own full date.
 DATE_TIME_PATTERNS = {
     "pt": "EEEE, d 'de' MMMM 'de' y, HH:mm",
-    "en": "EEEE d MMMM y, HH:mm",
+    # As English emails wrote it before translations: "Tuesday 08 December".
+    "en": "EEEE dd MMMM y, HH:mm",
 }
 
 

@@ -74,7 +74,7 @@ EXPECTED = {
     "en": {
         "locale": "en",
         "months": MONTHS["en"],
-        "date": "{day} {month} {year}",
+        "date": "{day:02d} {month} {year}",
         "amount": "€25.00",
         "created_subject": "Your booking {reference}: please pay by",
         "created_body": "Amount:    €25.00",
