@@ -11,6 +11,7 @@ from django.core.exceptions import (
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -42,7 +43,8 @@ class StandardPagination(PageNumberPagination):
             raise drf_exceptions.ValidationError(
                 {
                     self.page_size_query_param: [
-                        f"A whole number from 1 to {self.max_page_size}."
+                        _("A whole number from 1 to %(largest)d.")
+                        % {"largest": self.max_page_size}
                     ]
                 }
             )
@@ -189,8 +191,10 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-def _error_body(code: str, detail: str, errors: dict | None = None) -> dict:
-    body = {"code": code, "detail": detail}
+def _error_body(code: str, detail, errors: dict | None = None) -> dict:
+    """The body, its texts in the active language (the request's, set by
+    LocaleMiddleware): `code` never changes with it."""
+    body = {"code": code, "detail": str(detail)}
     if errors:
         body["errors"] = errors
     return body
@@ -211,26 +215,36 @@ def _as_list(messages) -> list:
     return messages if isinstance(messages, list) else [messages]
 
 
-DATABASE_UNAVAILABLE = _error_body(
-    "database_unavailable",
-    "The service is briefly unavailable. Please try again in a few seconds.",
-)
+def database_unavailable() -> dict:
+    return _error_body(
+        "database_unavailable",
+        _("The service is briefly unavailable. Please try again in a few seconds."),
+    )
+
+
 # Measured by scripts/faults (docs/reliability.md): workers reconnect within
 # about a second of the database coming back.
 DATABASE_RETRY_AFTER = "1"
-INVALID_FIELDS = "The request has invalid fields."
-REQUEST_TOO_LARGE = _error_body(
-    "request_too_large", "The request body is larger than this API accepts."
-)
-TOO_MANY_FIELDS = _error_body(
-    "too_many_fields", "The request has more fields than this API accepts."
-)
+INVALID_FIELDS = _("The request has invalid fields.")
+
+
+def request_too_large() -> dict:
+    return _error_body(
+        "request_too_large", _("The request body is larger than this API accepts.")
+    )
+
+
+def too_many_fields() -> dict:
+    return _error_body(
+        "too_many_fields", _("The request has more fields than this API accepts.")
+    )
 
 
 def exception_handler(exc, context):
     """Render domain errors and DRF errors as `{"code", "detail", "errors"?}`."""
     if isinstance(exc, DomainError):
-        errors = {exc.field: [exc.detail]} if exc.status_code == 400 else None
+        # str(): a lazy text is translated now, in the request's language.
+        errors = {exc.field: [str(exc.detail)]} if exc.status_code == 400 else None
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         # `invalid` reads the same whoever raised it (a serializer or the
         # domain layer): the generic detail, the specifics in `errors`.
@@ -245,7 +259,7 @@ def exception_handler(exc, context):
         # (the transaction rolled back), so the client may simply retry.
         logger.error("database unavailable: %s", exc)
         return Response(
-            DATABASE_UNAVAILABLE,
+            database_unavailable(),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": DATABASE_RETRY_AFTER},
         )
@@ -253,7 +267,7 @@ def exception_handler(exc, context):
         return Response(
             _error_body(
                 "in_use",
-                "Other records still refer to this one; deactivate it instead.",
+                _("Other records still refer to this one; deactivate it instead."),
             ),
             status=status.HTTP_409_CONFLICT,
         )
@@ -262,13 +276,13 @@ def exception_handler(exc, context):
         # the database caught for us: report a conflict, keep the evidence.
         logger.warning("integrity error reached the API: %s", exc)
         return Response(
-            _error_body("conflict", "The request conflicts with existing data."),
+            _error_body("conflict", _("The request conflicts with existing data.")),
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, RequestDataTooBig):
-        return Response(REQUEST_TOO_LARGE, status=413)
+        return Response(request_too_large(), status=413)
     if isinstance(exc, TooManyFieldsSent):
-        return Response(TOO_MANY_FIELDS, status=status.HTTP_400_BAD_REQUEST)
+        return Response(too_many_fields(), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ObjectDoesNotExist):
         # A row deleted between the view's lookup and the domain call.
         exc = Http404()
@@ -282,7 +296,7 @@ def exception_handler(exc, context):
         )
         return response
     if isinstance(exc, Http404):
-        response.data = _error_body("not_found", "Not found.")
+        response.data = _error_body("not_found", _("Not found."))
         return response
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
     code = str(getattr(detail, "code", None) or getattr(exc, "default_code", ""))
@@ -299,15 +313,15 @@ def exception_handler(exc, context):
 def bad_request(request, exception=None):
     """Django's handler400: errors raised before DRF saw the request, as JSON."""
     if isinstance(exception, RequestDataTooBig):
-        return JsonResponse(REQUEST_TOO_LARGE, status=413)
+        return JsonResponse(request_too_large(), status=413)
     if isinstance(exception, TooManyFieldsSent):
-        return JsonResponse(TOO_MANY_FIELDS, status=400)
-    return JsonResponse(_error_body("bad_request", "Bad request."), status=400)
+        return JsonResponse(too_many_fields(), status=400)
+    return JsonResponse(_error_body("bad_request", _("Bad request.")), status=400)
 
 
 def not_found(request, exception=None):
     """Django's handler404: unknown URLs get the API's JSON error body."""
-    return JsonResponse(_error_body("not_found", "Not found."), status=404)
+    return JsonResponse(_error_body("not_found", _("Not found.")), status=404)
 
 
 def server_error(request, *args, **kwargs):
@@ -318,10 +332,10 @@ def server_error(request, *args, **kwargs):
     error = sys.exc_info()[1]
     if isinstance(error, (OperationalError, InterfaceError)):
         return JsonResponse(
-            DATABASE_UNAVAILABLE,
+            database_unavailable(),
             status=503,
             headers={"Retry-After": DATABASE_RETRY_AFTER},
         )
     return JsonResponse(
-        _error_body("server_error", "Something went wrong on our side."), status=500
+        _error_body("server_error", _("Something went wrong on our side.")), status=500
     )

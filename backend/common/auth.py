@@ -2,6 +2,7 @@
 that has a request) and the staff API token scheme."""
 
 from axes.backends import AxesStandaloneBackend
+from django.utils.translation import gettext_lazy as _
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 from rest_framework.authentication import get_authorization_header
@@ -37,7 +38,7 @@ class StaffTokenAuthentication(TokenAuthentication):
             return None  # another scheme's header, or none
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(
-                "Invalid token header: give `Bearer <key>`, one space, no other."
+                _("Invalid token header: give `Bearer <key>`, one space, no other.")
             )
         return self.authenticate_credentials(parts[1])
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -53,7 +54,7 @@ def validate_allowed_date(value: date | datetime) -> None:
     if not is_allowed_date(value):
         earliest, latest = allowed_date_range()
         raise ValidationError(
-            "Choose a date between %(earliest)s and %(latest)s.",
+            _("Choose a date between %(earliest)s and %(latest)s."),
             code="date_out_of_range",
             params={"earliest": earliest.isoformat(), "latest": latest.isoformat()},
         )

@@ -13,6 +13,7 @@ from importlib.util import find_spec
 
 from django.apps import apps
 from django.conf import settings
+from django.utils import translation
 
 from common.api import HANDLER_ERRORS
 from common.exceptions import DomainError
@@ -54,7 +55,9 @@ def domain_error_classes() -> list[type[DomainError]]:
 
 
 def _meaning(error_class: type[DomainError]) -> str:
-    meaning = error_class.default_detail
+    # The documentation is English, whatever language is active.
+    with translation.override("en"):
+        meaning = str(error_class.default_detail)
     if error_class.field and error_class.status_code == 400:
         meaning = f"{meaning} (`errors.{error_class.field}`)"
     if error_class.retry_after:

@@ -8,11 +8,13 @@ field name it in `field`, and are rendered as field errors (400). Each app
 keeps its own errors in its `exceptions.py`, as subclasses of these.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 
 class DomainError(Exception):
     status_code = 409
     code = "conflict"
-    default_detail = "The request conflicts with the current state."
+    default_detail = _("The request conflicts with the current state.")
     field: str | None = None
     retry_after: int | None = None  # seconds, sent as Retry-After
 
@@ -40,7 +42,7 @@ class LockTimeout(DomainError):
 
     status_code = 503
     code = "lock_timeout"
-    default_detail = (
+    default_detail = _(
         "The booking is being changed by another request right now. "
         "Please try again in a moment."
     )

@@ -2,6 +2,7 @@
 
 import re
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -46,7 +47,7 @@ class BodyIdField(IdField):
     """A primary key in a JSON body: a JSON number, as the schema says (a
     numeric string was accepted, so clients that sent strings never knew)."""
 
-    default_error_messages = {"invalid": "An id is a JSON number, such as 12."}
+    default_error_messages = {"invalid": _("An id is a JSON number, such as 12.")}
 
     def to_internal_value(self, data):
         number = json_integer(data)
@@ -112,7 +113,7 @@ class MoneyField(serializers.DecimalField):
 class JsonBooleanField(serializers.BooleanField):
     """true or false, as JSON says it (DRF also took 0, 1, "yes" and "on")."""
 
-    default_error_messages = {"invalid": "Must be true or false."}
+    default_error_messages = {"invalid": _("Must be true or false.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, bool):

@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.rest_framework import FilterSet as RestFilterSet
 from drf_spectacular.utils import extend_schema_field
@@ -63,8 +64,8 @@ class StrictOrderingFilter(OrderingFilter):
             raise ValidationError(
                 {
                     self.ordering_param: [
-                        f"Sort by one or more of: {', '.join(sorted(allowed))} "
-                        "(comma-separated)."
+                        _("Sort by one or more of: %(terms)s (comma-separated).")
+                        % {"terms": ", ".join(sorted(allowed))}
                     ]
                 }
             )
@@ -159,7 +160,7 @@ class StrictFilterBackend(DjangoFilterBackend):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:
             blank = {
-                name: ["Give a value, or leave the parameter out."]
+                name: [_("Give a value, or leave the parameter out.")]
                 for name in filterset.filters
                 if name in request.query_params
                 and not request.query_params[name].strip()

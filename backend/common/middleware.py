@@ -3,6 +3,7 @@
 from django.http import JsonResponse
 from django.middleware.common import CommonMiddleware
 from django.utils.http import escape_leading_slashes
+from django.utils.translation import gettext_lazy as _
 
 from common.api import _error_body, code_for_status
 
@@ -11,11 +12,11 @@ API_PREFIX = "/api/"
 NOT_JSON_PATHS = ("/api/docs/", "/api/schema/")
 REPLACED_HEADERS = {"content-type", "content-length", "content-disposition"}
 MESSAGES = {
-    400: "Bad request.",
-    403: "You do not have permission to perform this action.",
-    404: "Not found.",
-    405: "Method not allowed.",
-    413: "The request body is larger than this API accepts.",
+    400: _("Bad request."),
+    403: _("You do not have permission to perform this action."),
+    404: _("Not found."),
+    405: _("Method not allowed."),
+    413: _("The request body is larger than this API accepts."),
 }
 
 
@@ -52,7 +53,7 @@ class JsonApiErrorsMiddleware:
         status = response.status_code
         body = _error_body(
             code_for_status(status),
-            MESSAGES.get(status, "Something went wrong on our side."),
+            MESSAGES.get(status, _("Something went wrong on our side.")),
         )
         replacement = JsonResponse(body, status=status)
         for header, value in response.items():
@@ -94,7 +95,8 @@ class ApiCommonMiddleware(CommonMiddleware):
         response = JsonResponse(
             _error_body(
                 "trailing_slash_missing",
-                f"This API's paths end with a slash: use {location}",
+                _("This API's paths end with a slash: use %(location)s")
+                % {"location": location},
             ),
             status=308,
         )

@@ -1,29 +1,31 @@
 """Domain errors of slot writes (see common.exceptions for the shape)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from common.exceptions import DomainError, InvalidInput
 
 
 class SlotOverlap(InvalidInput):
     code = "slot_overlap"
     field = "start_time"
-    default_detail = "This slot overlaps another slot of the same staff member."
+    default_detail = _("This slot overlaps another slot of the same staff member.")
 
 
 class InvalidSlotTimes(InvalidInput):
     code = "invalid_slot_times"
     field = "end_time"
-    default_detail = "A slot must end after it starts."
+    default_detail = _("A slot must end after it starts.")
 
 
 class SlotOutOfRange(InvalidInput):
     code = "date_out_of_range"
     field = "start_time"
-    default_detail = "This date is too far in the past or the future for a slot."
+    default_detail = _("This date is too far in the past or the future for a slot.")
 
 
 class SlotHasActiveBooking(DomainError):
     code = "slot_booked"
-    default_detail = (
+    default_detail = _(
         "This slot holds an active booking; cancel the booking before moving "
         "or deleting the slot."
     )
@@ -31,7 +33,7 @@ class SlotHasActiveBooking(DomainError):
 
 class SlotHeld(DomainError):
     code = "slot_held"
-    default_detail = (
+    default_detail = _(
         "This slot is held for a waiting-list offer; it can be moved or deleted "
         "once the offer ends."
     )

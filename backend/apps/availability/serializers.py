@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.availability.models import Availability
@@ -143,10 +144,15 @@ class BookableDaysQuerySerializer(BookableQuerySerializer):
     def validate(self, attrs):
         first_day, last_day = attrs["first_day"], attrs["last_day"]
         if first_day > last_day:
-            raise serializers.ValidationError({"to": ["`to` is before `from`."]})
+            raise serializers.ValidationError({"to": [_("`to` is before `from`.")]})
         if (last_day - first_day).days + 1 > BOOKABLE_DAYS_MAX_RANGE:
             raise serializers.ValidationError(
-                {"to": [f"The range is longer than {BOOKABLE_DAYS_MAX_RANGE} days."]}
+                {
+                    "to": [
+                        _("The range is longer than %(days)d days.")
+                        % {"days": BOOKABLE_DAYS_MAX_RANGE}
+                    ]
+                }
             )
         return attrs
 

@@ -40,7 +40,13 @@ DONE = {
     ),
 }
 
-CONTACT_FIELDS = ["customer_name", "customer_email", "customer_phone", "notes"]
+CONTACT_FIELDS = [
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "notes",
+    "locale",
+]
 RECORD_FIELDS = [
     "reference",
     "status",

@@ -32,6 +32,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter
 
 from apps.bookings.models import IdempotencyKey
@@ -67,7 +69,7 @@ HEADER_PARAMETER = OpenApiParameter(
 class IdempotencyKeyReused(DomainError):
     status_code = 422
     code = "idempotency_key_reused"
-    default_detail = (
+    default_detail = _(
         "This Idempotency-Key was already used for another request. "
         "Send a new key for a new request."
     )
@@ -75,7 +77,7 @@ class IdempotencyKeyReused(DomainError):
 
 class IdempotentRequestInProgress(DomainError):
     code = "request_in_progress"
-    default_detail = (
+    default_detail = _(
         "A request with this Idempotency-Key is still being processed. "
         "Retry shortly to get its result."
     )
@@ -86,7 +88,9 @@ class InvalidIdempotencyKey(DomainError):
     status_code = 400
     code = "invalid"
     field = "Idempotency-Key"
-    default_detail = f"Send 1 to {MAX_KEY_LENGTH} visible ASCII characters."
+    default_detail = format_lazy(
+        _("Send 1 to {length} visible ASCII characters."), length=MAX_KEY_LENGTH
+    )
 
 
 @dataclass(frozen=True)

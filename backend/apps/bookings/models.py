@@ -45,6 +45,11 @@ def generate_reference() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
+def default_locale() -> str:
+    """The business's language (BOOKING_LANGUAGE), for bookings that name none."""
+    return settings.LANGUAGE_CODE
+
+
 class Booking(models.Model):
     """A guest's claim on a staff member's time for one service.
 
@@ -99,6 +104,14 @@ class Booking(models.Model):
     client_site_key = models.CharField(max_length=64, blank=True, editable=False)
     client_network_key = models.CharField(max_length=64, blank=True, editable=False)
     notes = models.TextField(blank=True)
+    # The language the guest booked in: every email about the booking is
+    # written in it, whoever triggers it and whenever (reminders, expiry).
+    locale = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=default_locale,
+    )
     # The price when booked: what the guest was told to pay, whatever the
     # service costs later.
     amount_due = models.DecimalField(max_digits=10, decimal_places=2)

@@ -90,8 +90,9 @@ def epc_qr_svg_data_uri(payload: str) -> str:
 
 
 def payment_instructions_text() -> str:
-    """The business's words, and the account to pay into when there is one."""
-    text = business_settings().payment_instructions
+    """The business's words in the active language (the request's, or the
+    booking's in its emails), and the account to pay into when there is one."""
+    text = business_settings().in_language().payment_instructions
     account = payment_account()
     if account is None:
         return text

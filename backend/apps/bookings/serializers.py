@@ -1,6 +1,7 @@
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -22,8 +23,11 @@ def validate_phone(value: str) -> str:
     e164 = phone_to_e164(value) if _PHONE_CHARACTERS.match(value) else None
     if e164 is None:
         raise serializers.ValidationError(
-            "Enter a valid phone number, e.g. +351 912 345 678; a number without "
-            f"a country code is read as one from {settings.BOOKING_PHONE_REGION}."
+            _(
+                "Enter a valid phone number, e.g. +351 912 345 678; a number "
+                "without a country code is read as one from %(region)s."
+            )
+            % {"region": settings.BOOKING_PHONE_REGION}
         )
     return e164
 
@@ -55,7 +59,7 @@ class GuestEmailField(serializers.EmailField):
     is never handed a quoted, local or bare-IP recipient."""
 
     default_error_messages = {
-        "plain": "Enter a plain email address, e.g. name@example.com.",
+        "plain": _("Enter a plain email address, e.g. name@example.com."),
     }
 
     def __init__(self, **kwargs):
@@ -87,6 +91,18 @@ class OptionalEmailField(serializers.EmailField):
     """The guest's email as the API returns it: an address, or empty."""
 
 
+class LocaleField(serializers.ChoiceField):
+    """A language of settings.LANGUAGES, in any case (`pt-PT` is `pt-pt`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=settings.LANGUAGES, **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(
+            data.lower() if isinstance(data, str) else data
+        )
+
+
 class BookingCreateSerializer(serializers.Serializer):
     """What a guest sends to book. Status, payment and audit fields are not
     accepted: unknown keys are ignored, never honoured.
@@ -113,6 +129,12 @@ class BookingCreateSerializer(serializers.Serializer):
     )
     customer_phone = PhoneField()
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    locale = LocaleField(
+        required=False,
+        help_text="The language of the guest's emails. Without it, the "
+        "request's Accept-Language (a language the business does not speak: "
+        "the business's own).",
+    )
     paid_at_desk = serializers.ChoiceField(
         choices=DeskPayment.choices,
         required=False,
@@ -126,11 +148,11 @@ class BookingCreateSerializer(serializers.Serializer):
         if not self.context.get("desk"):
             if not attrs.get("customer_email"):
                 raise serializers.ValidationError(
-                    {"customer_email": ["This field is required."]}
+                    {"customer_email": [_("This field is required.")]}
                 )
             if "paid_at_desk" in attrs:
                 raise serializers.ValidationError(
-                    {"paid_at_desk": ["Only staff can take a payment at the desk."]}
+                    {"paid_at_desk": [_("Only staff can take a payment at the desk.")]}
                 )
         return attrs
 
@@ -142,6 +164,9 @@ class BookingUpdateSerializer(serializers.Serializer):
     customer_email = GuestEmailField(allow_blank=True)
     customer_phone = PhoneField()
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    locale = LocaleField(
+        required=False, help_text="The language of the guest's emails."
+    )
     status = serializers.ChoiceField(
         choices=Booking.Status.choices,
         required=False,
@@ -254,6 +279,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "customer_email",
             "customer_phone",
             "notes",
+            "locale",
             "amount_due",
             "currency",
             "payment_expires_at",
@@ -306,7 +332,7 @@ class GuestLookupSerializer(serializers.Serializer):
     def validate(self, attrs):
         if not any(attrs.get(field) for field in ("email", "phone", "access_token")):
             raise serializers.ValidationError(
-                {"email": ["Give the email or the phone number used to book."]}
+                {"email": [_("Give the email or the phone number used to book.")]}
             )
         return attrs
 

@@ -244,6 +244,9 @@ class BookingViewSet(
         ):
             raise PermissionDenied("Taking a payment needs the verify-payment right.")
         client = client_keys(request) if guest else ClientKeys(client="")
+        # No `locale` given: the language LocaleMiddleware read from
+        # Accept-Language (`pt-PT`, `pt` -> pt-pt), else the business's.
+        fields.setdefault("locale", request.LANGUAGE_CODE)
         booking = services.booking_create(
             service_id=fields.pop("service"),
             availability_id=fields.pop("availability"),

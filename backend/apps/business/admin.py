@@ -14,10 +14,31 @@ from apps.business.models import BusinessSettings
 class BusinessSettingsAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
-        (None, {"fields": ["name", "welcome_text", "phone", "address", "website"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "name_en",
+                    "welcome_text",
+                    "welcome_text_en",
+                    "phone",
+                    "address",
+                    "website",
+                ]
+            },
+        ),
         (
             _("Payments"),
-            {"fields": ["payment_instructions", "iban", "bic", "beneficiary"]},
+            {
+                "fields": [
+                    "payment_instructions",
+                    "payment_instructions_en",
+                    "iban",
+                    "bic",
+                    "beneficiary",
+                ]
+            },
         ),
         (_("Emails"), {"fields": ["sender_email", "reply_to"]}),
     ]

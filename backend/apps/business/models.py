@@ -15,10 +15,33 @@ class BusinessSettings(models.Model):
 
     SINGLETON_ID = 1
 
+    # The texts guests read come in Portuguese (the plain fields) and English
+    # (`_en`): each guest reads their language's (selectors.Business.in_language);
+    # an empty English text falls back to the Portuguese one.
     name = models.CharField(max_length=120)
-    welcome_text = models.CharField(max_length=500, blank=True)
+    name_en = models.CharField(
+        _("name in English"),
+        max_length=120,
+        blank=True,
+        help_text=_("Empty: the same name in English."),
+    )
+    welcome_text = models.CharField(
+        max_length=500, blank=True, help_text=_("In Portuguese.")
+    )
+    welcome_text_en = models.CharField(
+        _("welcome text in English"),
+        max_length=500,
+        blank=True,
+        help_text=_("In English."),
+    )
     payment_instructions = models.TextField(
-        blank=True, help_text=_("Shown to guests with each booking awaiting payment.")
+        blank=True,
+        help_text=_(
+            "In Portuguese. Shown to guests with each booking awaiting payment."
+        ),
+    )
+    payment_instructions_en = models.TextField(
+        _("payment instructions in English"), blank=True, help_text=_("In English.")
     )
     iban = models.CharField(
         "IBAN",

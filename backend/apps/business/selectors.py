@@ -9,18 +9,26 @@ many seconds. No restart is needed either way.
 
 import threading
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from django.conf import settings
+from django.utils import translation
 
 from apps.business.models import BusinessSettings
+
+# The texts guests read, kept per language: Portuguese in the plain field,
+# English in `<name>_en`.
+TRANSLATED_TEXTS = ("name", "welcome_text", "payment_instructions")
 
 
 @dataclass(frozen=True)
 class Business:
     name: str
+    name_en: str
     welcome_text: str
+    welcome_text_en: str
     payment_instructions: str
+    payment_instructions_en: str
     iban: str
     bic: str
     beneficiary: str
@@ -29,6 +37,21 @@ class Business:
     phone: str
     address: str
     website: str
+
+    def in_language(self, language: str | None = None) -> "Business":
+        """These settings with the guest-facing texts of `language` (the
+        active one by default): English reads the `_en` texts, or the
+        Portuguese where one is empty; every other language the Portuguese."""
+        language = language or translation.get_language() or settings.LANGUAGE_CODE
+        if language.split("-")[0] != "en":
+            return self
+        return replace(
+            self,
+            **{
+                name: getattr(self, f"{name}_en") or getattr(self, name)
+                for name in TRANSLATED_TEXTS
+            },
+        )
 
 
 FIELD_NAMES = tuple(field.name for field in fields(Business))
@@ -42,8 +65,11 @@ def env_defaults() -> dict[str, str]:
     """The first-run values: the environment's (see config/settings/base.py)."""
     return {
         "name": settings.BOOKING_BUSINESS_NAME,
+        "name_en": settings.BOOKING_BUSINESS_NAME_EN,
         "welcome_text": settings.BOOKING_WELCOME_TEXT,
+        "welcome_text_en": settings.BOOKING_WELCOME_TEXT_EN,
         "payment_instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
+        "payment_instructions_en": settings.BOOKING_PAYMENT_INSTRUCTIONS_EN,
         "iban": settings.BOOKING_PAYMENT_IBAN.replace(" ", "").upper(),
         "bic": settings.BOOKING_PAYMENT_BIC.strip().upper(),
         "beneficiary": settings.BOOKING_PAYMENT_BENEFICIARY,

@@ -39,8 +39,11 @@ class BusinessSettingsSerializer(serializers.ModelSerializer):
         model = BusinessSettings
         fields = [
             "name",
+            "name_en",
             "welcome_text",
+            "welcome_text_en",
             "payment_instructions",
+            "payment_instructions_en",
             "iban",
             "bic",
             "beneficiary",

@@ -4,6 +4,7 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
@@ -20,7 +21,9 @@ def guest_page(request, view="book"):
     """
     if not settings.BOOKING_GUEST_PAGE:
         raise Http404("The guest page is turned off.")
-    business = business_settings()
+    # The page's language: its `?lang=` as the script reads it, else the
+    # browser's (Accept-Language, read by LocaleMiddleware).
+    business = business_settings().in_language(_page_language(request))
     return render(
         request,
         "frontend/guest_page.html",
@@ -33,6 +36,13 @@ def guest_page(request, view="book"):
             "initial_view": view,
         },
     )
+
+
+def _page_language(request) -> str:
+    try:
+        return translation.get_supported_language_variant(request.GET["lang"])
+    except (KeyError, LookupError):
+        return request.LANGUAGE_CODE
 
 
 @require_safe

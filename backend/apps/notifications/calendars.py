@@ -13,9 +13,11 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from icalendar import Calendar, Event, vCalAddress
 
 from apps.business.selectors import business_settings
+from apps.notifications.localize import local_time
 from apps.notifications.models import StaffCalendarFeed
 
 PRODID = "-//Doceamor//Booking//EN"
@@ -42,8 +44,8 @@ def _calendar(*, method: str | None = None, name: str | None = None) -> Calendar
 
 
 def _local_text(moment: datetime) -> str:
-    local = timezone.localtime(moment)
-    return f"{local:%A %d %B %Y, %H:%M} ({settings.BOOKING_TIMEZONE}, {local.tzname()})"
+    # local_time ends with "(WET)"; the zone's name goes in too.
+    return local_time(moment).replace(" (", f" ({settings.BOOKING_TIMEZONE}, ", 1)
 
 
 def booking_invite(booking, *, method: str, sequence: int, now: datetime) -> bytes:
@@ -56,11 +58,17 @@ def booking_invite(booking, *, method: str, sequence: int, now: datetime) -> byt
     event.add("dtstamp", now.astimezone(UTC))
     event.add("dtstart", slot.start_time.astimezone(UTC))
     event.add("dtend", (booking.ends_at or slot.end_time).astimezone(UTC))
-    event.add("summary", f"{booking.service.name} with {booking.staff.name}")
+    # In the active language: rendering.render_invite sets the booking's.
+    event.add(
+        "summary",
+        gettext("%(service)s with %(staff)s")
+        % {"service": booking.service.name, "staff": booking.staff.name},
+    )
     event.add(
         "description",
-        f"Booking reference: {booking.reference}\n"
-        f"Starts: {_local_text(slot.start_time)}",
+        gettext("Booking reference: %(reference)s") % {"reference": booking.reference}
+        + "\n"
+        + gettext("Starts: %(start)s") % {"start": _local_text(slot.start_time)},
     )
     event.add("status", "CANCELLED" if method == METHOD_CANCEL else "CONFIRMED")
     organizer_address = parseaddr(business_settings().sender_email)[1]
@@ -91,7 +99,11 @@ def staff_feed(staff, bookings, *, now: datetime) -> bytes:
         event.add("dtstart", slot.start_time.astimezone(UTC))
         event.add("dtend", (booking.ends_at or slot.end_time).astimezone(UTC))
         event.add("summary", f"{booking.service.name}: {booking.customer_name}")
-        event.add("description", f"Booking reference: {booking.reference}")
+        event.add(
+            "description",
+            gettext("Booking reference: %(reference)s")
+            % {"reference": booking.reference},
+        )
         event.add(
             "status",
             "CONFIRMED" if booking.status != "awaiting_payment" else "TENTATIVE",

@@ -1,5 +1,7 @@
 """Domain errors of notifications, rendered by the one exception handler."""
 
+from django.utils.translation import gettext_lazy as _
+
 from common.exceptions import DomainError
 
 
@@ -10,4 +12,4 @@ class NotificationDomainError(DomainError):
 class NotificationNotFailed(NotificationDomainError):
     status_code = 409
     code = "notification_not_failed"
-    default_detail = "Only a failed notification can be sent again."
+    default_detail = _("Only a failed notification can be sent again.")

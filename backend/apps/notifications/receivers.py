@@ -17,7 +17,6 @@ from apps.bookings.signals import booking_access_link_issued, booking_events_rec
 from apps.notifications import calendars, outbox
 from apps.notifications.models import Notification
 from apps.notifications.reminders import arm_appointment_reminder
-from apps.notifications.rendering import local_time
 from apps.schedules.signals import closure_reschedule_offered
 
 Kind = Notification.Kind
@@ -63,6 +62,8 @@ def _created(event: BookingEvent, *, notify_guest: bool):
                 booking,
                 settings.BOOKING_NOTIFY_EMAIL,
                 now=event.created_at,
+                # The business's address: its own language, not the guest's.
+                locale=settings.LANGUAGE_CODE,
             )
         )
     return emails
@@ -170,9 +171,9 @@ def queue_reschedule_offers(sender, *, closure, offers, now, **kwargs):
                 now=now,
                 reason=closure.public_note,
                 manage_url=manage_url(booking),
+                # Written in the booking's language by render_email.
                 suggestions=[
-                    f"{local_time(time['start_time'])} with {time['staff_name']}"
-                    for time in times
+                    (time["start_time"], time["staff_name"]) for time in times
                 ],
             )
             for booking, times in offers
@@ -199,7 +200,7 @@ def queue_access_link(sender, *, booking, token, expires_at, **kwargs):
                 now=timezone.now(),
                 guest_triggered=True,
                 link=link,
-                link_expires=local_time(expires_at),
+                link_expires=expires_at,
             )
         ]
     )

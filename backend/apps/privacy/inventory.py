@@ -22,8 +22,11 @@ NOT_PERSONAL: dict[str, str] = {
         f"business.BusinessSettings.{name}": "the business's own settings"
         for name in (
             "name",
+            "name_en",
             "welcome_text",
+            "welcome_text_en",
             "payment_instructions",
+            "payment_instructions_en",
             "iban",
             "bic",
             "beneficiary",

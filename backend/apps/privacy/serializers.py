@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -13,7 +14,7 @@ class ContactSerializer(serializers.Serializer):
     def validate(self, data):
         if bool(data.get("email")) == bool(data.get("phone")):
             raise serializers.ValidationError(
-                {"email": "Give an email or a phone number (one of them)."}
+                {"email": _("Give an email or a phone number (one of them).")}
             )
         return data
 

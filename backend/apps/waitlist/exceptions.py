@@ -1,35 +1,37 @@
 """Domain errors of the waiting list (see common.exceptions for the shape)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from common.exceptions import DomainError, InvalidInput
 
 
 class UnknownService(InvalidInput):
     code = "unknown_service"
     field = "service"
-    default_detail = "No service with this id takes bookings."
+    default_detail = _("No service with this id takes bookings.")
 
 
 class UnknownStaff(InvalidInput):
     code = "unknown_staff"
     field = "staff"
-    default_detail = "No active staff member with this id offers this service."
+    default_detail = _("No active staff member with this id offers this service.")
 
 
 class DatesOutOfRange(InvalidInput):
     code = "dates_out_of_range"
     field = "date_from"
-    default_detail = "The days must run from today to at most 90 days ahead."
+    default_detail = _("The days must run from today to at most 90 days ahead.")
 
 
 class InvalidTimeWindow(InvalidInput):
     code = "invalid_time_window"
     field = "time_to"
-    default_detail = "time_to must be after time_from."
+    default_detail = _("time_to must be after time_from.")
 
 
 class TooManyEntries(DomainError):
     code = "waitlist_limit_reached"
-    default_detail = (
+    default_detail = _(
         "You are already waiting for as many times as one guest may; leave one "
         "of them (the link is in its email) to wait for another."
     )
@@ -38,24 +40,24 @@ class TooManyEntries(DomainError):
 class UnknownToken(DomainError):
     status_code = 404
     code = "waitlist_link_unknown"
-    default_detail = "This link is not valid. Please use the link from the email."
+    default_detail = _("This link is not valid. Please use the link from the email.")
 
 
 class OfferClosed(DomainError):
     code = "offer_closed"
-    default_detail = "This offer was already answered or withdrawn."
+    default_detail = _("This offer was already answered or withdrawn.")
 
 
 class OfferExpired(DomainError):
     code = "offer_expired"
-    default_detail = "This offer ran out and passed to the next guest waiting."
+    default_detail = _("This offer ran out and passed to the next guest waiting.")
 
 
 class EntryClosed(DomainError):
     code = "entry_closed"
-    default_detail = "This waiting-list entry is no longer waiting."
+    default_detail = _("This waiting-list entry is no longer waiting.")
 
 
 class NoMatchingSlot(DomainError):
     code = "no_matching_slot"
-    default_detail = "No free time matches this entry right now."
+    default_detail = _("No free time matches this entry right now.")

@@ -11,8 +11,17 @@ BOOKING_PAYMENT_TIMEOUT_MINUTES = env_int(
     "BOOKING_PAYMENT_TIMEOUT_MINUTES", 30, minimum=1
 )
 BOOKING_CURRENCY = env("BOOKING_CURRENCY", "EUR")
+# The business's texts for guests come in Portuguese (the plain names) and
+# English (`_EN`); Managers edit both in the business settings. An English
+# text left empty falls back to the Portuguese one, never the other way.
 BOOKING_PAYMENT_INSTRUCTIONS = env(
     "BOOKING_PAYMENT_INSTRUCTIONS",
+    "Pague por transferência bancária e indique a referência da sua marcação. "
+    "O seu horário fica reservado até ao prazo; as marcações não pagas são "
+    "canceladas.",
+)
+BOOKING_PAYMENT_INSTRUCTIONS_EN = env(
+    "BOOKING_PAYMENT_INSTRUCTIONS_EN",
     "Pay by bank transfer and quote your booking reference. "
     "Your slot is held until the deadline; unpaid bookings are cancelled.",
 )
@@ -41,8 +50,13 @@ BANK_STATEMENT_BACKGROUND_CREDITS = env_int(
 # The guest booking page at `/` (off for a business with its own frontend).
 BOOKING_GUEST_PAGE = env_bool("BOOKING_GUEST_PAGE", True)
 BOOKING_BUSINESS_NAME = env("BOOKING_BUSINESS_NAME", "Doceamor")
+# Empty: the same name in English.
+BOOKING_BUSINESS_NAME_EN = env("BOOKING_BUSINESS_NAME_EN", "")
 BOOKING_WELCOME_TEXT = env(
-    "BOOKING_WELCOME_TEXT", "Choose a service and a time that suits you."
+    "BOOKING_WELCOME_TEXT", "Escolha um serviço e a hora que lhe for mais conveniente."
+)
+BOOKING_WELCOME_TEXT_EN = env(
+    "BOOKING_WELCOME_TEXT_EN", "Choose a service and a time that suits you."
 )
 # Phone numbers typed without a country code are read in this region
 # (ISO 3166 code), then stored in E.164.

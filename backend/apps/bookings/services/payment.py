@@ -3,6 +3,7 @@ by a booking the desk takes and is paid for on the spot (create)."""
 
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from apps.bookings import exceptions
@@ -13,7 +14,8 @@ from apps.bookings.services.events import record_event
 def check_transition(booking: Booking, to_status: str) -> None:
     if not booking.can_transition_to(to_status):
         raise exceptions.InvalidTransition(
-            f"A booking in status '{booking.status}' cannot become '{to_status}'."
+            _("A booking in status '%(status)s' cannot become '%(to_status)s'.")
+            % {"status": booking.status, "to_status": to_status}
         )
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.availability.models import Availability
 from apps.availability.selectors import availability_run_ids
@@ -30,7 +31,13 @@ Status = Booking.Status
 Source = BookingEvent.Source
 Kind = BookingEvent.Kind
 
-BOOKING_CONTACT_FIELDS = ("customer_name", "customer_email", "customer_phone", "notes")
+BOOKING_CONTACT_FIELDS = (
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "notes",
+    "locale",
+)
 RESCHEDULABLE_STATUSES = (Status.AWAITING_PAYMENT, Status.CONFIRMED)
 
 
@@ -219,12 +226,13 @@ def _reschedule(*, booking, availability, actor, source, now) -> Booking:
     now = now or timezone.now()
     if booking.status not in RESCHEDULABLE_STATUSES:
         raise exceptions.InvalidTransition(
-            f"A booking in status '{booking.status}' cannot be rescheduled."
+            _("A booking in status '%(status)s' cannot be rescheduled.")
+            % {"status": booking.status}
         )
     current = booking.availability
     if current.has_started(now):
         raise exceptions.BookingAlreadyStarted(
-            "The appointment has already started; it can no longer be moved."
+            _("The appointment has already started; it can no longer be moved.")
         )
     if _guest_notice_passed(booking, source=source, now=now):
         raise exceptions.RescheduleNoticePassed()

@@ -77,6 +77,7 @@ def test_status_and_payment_fields_are_read_only(admin_client, booking):
             "customer_email": "joana@example.com",
             "customer_phone": "+351 912 345 678",
             "notes": "",
+            "locale": "en",
             "status": "completed",
             "events-TOTAL_FORMS": "1",
             "events-INITIAL_FORMS": "1",

@@ -105,12 +105,12 @@ def test_the_unpaid_limit_query_is_served_by_its_indexes():
             "INSERT INTO bookings_booking (reference, service_id, staff_id,"
             " availability_id, customer_name, customer_email, customer_phone,"
             " customer_phone_digits, customer_email_key, client_key,"
-            " client_site_key, client_network_key, notes,"
+            " client_site_key, client_network_key, notes, locale,"
             " amount_due, status, payment_expires_at, cancel_reason, created_at,"
             " updated_at) SELECT 'T' || lpad(a.id::text, 7, '0'), %s, a.staff_id,"
             " a.id, 'Guest', 'g' || a.id || '@example.com', '', '9' || a.id,"
             " 'g' || a.id || '@example.com', 'client' || a.id,"
-            " 'site' || (a.id / 10), 'net' || (a.id / 100), '', 10,"
+            " 'site' || (a.id / 10), 'net' || (a.id / 100), '', 'en', 10,"
             " 'awaiting_payment', now(), '', now(), now()"
             " FROM availability_availability a",
             [service.pk],

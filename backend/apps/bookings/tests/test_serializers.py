@@ -138,7 +138,9 @@ def test_update_serializer_only_knows_contact_fields_and_status():
 
 
 @override_settings(
-    BOOKING_CURRENCY="CHF", BOOKING_PAYMENT_INSTRUCTIONS="IBAN CH00 0000, thank you."
+    BOOKING_CURRENCY="CHF",
+    # The English text: tests read English.
+    BOOKING_PAYMENT_INSTRUCTIONS_EN="IBAN CH00 0000, thank you.",
 )
 def test_payment_instructions_while_awaiting_payment(service, slot, staff_user):
     booking = unpaid_booking(service, slot)

@@ -23,8 +23,13 @@ def client_for(role):
     return client
 
 
-def book(guest_payload):
-    response = APIClient().post("/api/bookings/", guest_payload, format="json")
+def book(guest_payload, language="en"):
+    response = APIClient().post(
+        "/api/bookings/",
+        guest_payload,
+        format="json",
+        headers={"accept-language": language},
+    )
     assert response.status_code == 201, response.content
     return response.json()["payment_instructions"]
 
@@ -77,7 +82,8 @@ def test_a_new_iban_reaches_the_next_booking_without_a_restart(
             "iban": "DE89 3704 0044 0532 0130 00",
             "bic": BIC,
             "beneficiary": "Salão Rosa Lda",
-            "payment_instructions": "Transfer to our account.",
+            "payment_instructions": "Transfira para a nossa conta.",
+            "payment_instructions_en": "Transfer to our account.",
         },
         format="json",
     )
@@ -142,3 +148,43 @@ def test_front_desk_sees_the_settings_page_read_only(client):
     assert page.status_code == 200
     assert 'name="iban"' not in page.content.decode()
     assert client.post(url, {"name": "X"}).status_code == 403
+
+
+def test_guests_read_the_business_texts_of_their_language(
+    guest_payload, staff_member, client
+):
+    from apps.availability.tests.factories import AvailabilityFactory
+
+    response = client_for("manager").patch(
+        URL,
+        {
+            "name": "Salão Rosa",
+            "name_en": "Pink Salon",
+            "welcome_text": "Bem-vinda ao Salão Rosa.",
+            "welcome_text_en": "Welcome to the Pink Salon.",
+            "payment_instructions": "Transfira para a nossa conta.",
+            "payment_instructions_en": "",
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+
+    portuguese = book(guest_payload, "pt-PT")
+    assert portuguese["instructions"] == "Transfira para a nossa conta."
+    # No English text: the Portuguese one, never an empty paragraph.
+    english = book(
+        {
+            **guest_payload,
+            "availability": AvailabilityFactory(staff=staff_member).pk,
+            "customer_email": "b@example.com",
+        },
+        "en",
+    )
+    assert english["instructions"] == "Transfira para a nossa conta."
+
+    page = client.get("/", headers={"accept-language": "pt-PT"}).content.decode()
+    assert "Bem-vinda ao Salão Rosa." in page and "Salão Rosa" in page
+    assert "Welcome to the Pink Salon." not in page
+    page = client.get("/?lang=en", headers={"accept-language": "pt-PT"})
+    assert "Welcome to the Pink Salon." in page.content.decode()
+    assert "Pink Salon" in page.content.decode()

@@ -135,11 +135,13 @@ def open_day(page, day):
     page.wait_for_selector("button.slot")
 
 
-def choose_slot(page, live_server, salon, *, staff="Ana Sousa", time="10:00"):
+def choose_slot(
+    page, live_server, salon, *, staff="Ana Sousa", time="10:00", word="with"
+):
     page.goto(f"{live_server.url}/")
     page.locator(".service-option label", has_text="Classic manicure").click()
     open_day(page, salon["day"])
-    page.get_by_role("button", name=f"{time} with {staff}").click()
+    page.get_by_role("button", name=f"{time} {word} {staff}").click()
     page.wait_for_selector("#step-details:not([hidden])")
 
 
@@ -174,7 +176,9 @@ def test_a_guest_books_end_to_end(live_server, new_page, salon, screenshots):
     confirmation = page.inner_text("#confirmation")
     assert "€25.00" in confirmation
     assert "Ana Sousa" in confirmation
-    assert settings.BOOKING_PAYMENT_INSTRUCTIONS in confirmation
+    # The page is English (en-GB): so is the booking, and the business's text.
+    assert booking.locale == "en"
+    assert settings.BOOKING_PAYMENT_INSTRUCTIONS_EN in confirmation
     # Times in the business timezone with its name, here Lisbon's 10:00.
     assert "10:00" in confirmation and ("WET" in confirmation or "WEST" in confirmation)
     first = countdown_seconds(page)
@@ -337,6 +341,28 @@ def test_portuguese_from_the_browser_language(live_server, new_page, salon):
     assert page.evaluate("document.documentElement.lang") == "pt"
     assert page.inner_text("#service-title") == "Escolha um serviço"
     assert page.get_by_role("link", name="A minha marcação").count() == 1
+
+
+def test_a_portuguese_guest_books_in_portuguese(live_server, new_page, salon):
+    """The page sends its language: the server answers errors in it, and the
+    booking keeps it for its emails."""
+    page = new_page(locale="pt-PT")
+    choose_slot(page, live_server, salon, word="com")
+    fill_details(page, phone="12")
+    page.click("#book-button")
+    # The server's own words (the page checks no phone number itself).
+    error = page.locator("#customer_phone-error")
+    error.wait_for(state="visible")
+    assert "Introduza um número de telefone válido" in error.inner_text()
+
+    page.fill("#customer_phone", "912 345 678")
+    page.click("#book-button")
+    page.wait_for_selector("#countdown")
+    booking = Booking.objects.get(reference=page.inner_text("#booking-reference"))
+    assert booking.locale == "pt-pt"
+    confirmation = page.inner_text("#confirmation")
+    assert settings.BOOKING_PAYMENT_INSTRUCTIONS in confirmation
+    assert settings.BOOKING_PAYMENT_INSTRUCTIONS_EN not in confirmation
 
 
 def press_tab_until(page, selector, limit=80):

@@ -126,8 +126,9 @@ def test_swagger_ui_setup_script_and_assets_are_served_here(client):
 def test_the_guest_page_carries_its_settings_in_data_attributes(client, settings):
     settings.BOOKING_BUSINESS_NAME = "Salão <Rosa>"
     settings.BOOKING_WELCOME_TEXT = "Bem-vinda!"
+    settings.BOOKING_WELCOME_TEXT_EN = "Welcome!"
 
-    html = client.get("/").content.decode()
+    html = client.get("/", headers={"accept-language": "pt-PT"}).content.decode()
 
     assert "<title>Salão &lt;Rosa&gt;</title>" in html
     assert 'data-business-name="Salão &lt;Rosa&gt;"' in html
@@ -136,6 +137,11 @@ def test_the_guest_page_carries_its_settings_in_data_attributes(client, settings
     assert 'data-currency="EUR"' in html
     assert 'data-initial-view="book"' in html
     assert 'data-initial-view="manage"' in client.get("/booking/").content.decode()
+    assert "Welcome!" not in html
+    # The English page: the English text, the same name (none given in English).
+    english = client.get("/", headers={"accept-language": "en"}).content.decode()
+    assert "Welcome!" in english and "Bem-vinda!" not in english
+    assert 'data-business-name="Salão &lt;Rosa&gt;"' in english
 
 
 def test_the_guest_page_can_be_turned_off(client, settings):

@@ -46,7 +46,7 @@ def test_guest_gets_payment_instructions_when_booking(created, service):
     assert created.reference in message.subject
     body = message.body
     assert created.reference in body
-    assert f"{service.price} EUR" in body
+    assert f"€{service.price}" in body
     assert "Pay by bank transfer" in body
     deadline = timezone.localtime(created.payment_expires_at)
     assert f"{deadline:%H:%M}" in body

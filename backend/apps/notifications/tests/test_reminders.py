@@ -52,7 +52,7 @@ class TestPaymentReminder:
         (reminder,) = reminders_of(Kind.PAYMENT_REMINDER)
         assert reminder.recipient == "joana@example.com"
         assert booking.reference in reminder.body_text
-        assert f"{booking.amount_due} EUR" in reminder.body_text
+        assert f"€{booking.amount_due}" in reminder.body_text
         # New kinds of email carry no text the guest typed.
         assert booking.customer_name not in reminder.subject + reminder.body_text
 

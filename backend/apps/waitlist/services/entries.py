@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.bookings.models import email_key
 from apps.bookings.phones import normalize_phone, phone_key
@@ -111,17 +112,17 @@ def waitlist_join(
 def _check_dates(date_from: date, date_to: date, today: date) -> None:
     if date_from < today:
         raise exceptions.DatesOutOfRange(
-            "The first day cannot be in the past.", field="date_from"
+            _("The first day cannot be in the past."), field="date_from"
         )
     if date_to < date_from:
         raise exceptions.DatesOutOfRange(
-            "The last day must not be before the first.", field="date_to"
+            _("The last day must not be before the first."), field="date_to"
         )
     last = today + timedelta(days=settings.BOOKING_WAITLIST_MAX_DAYS)
     if date_to > last:
         raise exceptions.DatesOutOfRange(
-            f"The last day can be at most {settings.BOOKING_WAITLIST_MAX_DAYS} "
-            f"days ahead ({last.isoformat()}).",
+            _("The last day can be at most %(days)d days ahead (%(last)s).")
+            % {"days": settings.BOOKING_WAITLIST_MAX_DAYS, "last": last.isoformat()},
             field="date_to",
         )
 
@@ -151,7 +152,7 @@ def waitlist_leave(*, token: str, now: datetime | None = None) -> WaitlistEntry:
     )
     if entry_id is None:
         raise exceptions.UnknownToken()
-    for _ in range(_LEAVE_ATTEMPTS):
+    for _attempt in range(_LEAVE_ATTEMPTS):
         with write_transaction():
             # Offer first, then its slots, then the entry (the lock order).
             offer = (

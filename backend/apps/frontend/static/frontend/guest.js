@@ -29,6 +29,9 @@
     return code.split("-")[0] === lang;
   }) || lang;
   document.documentElement.lang = lang;
+  // The server's language for this page: error texts, and the booking's
+  // emails, come back in it (pt -> Portugal's Portuguese, the business's).
+  const serverLanguage = lang === "pt" ? "pt-PT" : lang;
 
   function pickLanguage() {
     const candidates = requested ? [requested.toLowerCase()] : browserLanguages;
@@ -175,7 +178,7 @@
   async function api(method, path, options) {
     const opts = options || {};
     const url = /^https?:/.test(path) ? path : API + path;
-    const headers = { Accept: "application/json" };
+    const headers = { Accept: "application/json", "Accept-Language": serverLanguage };
     if (opts.body !== undefined) headers["Content-Type"] = "application/json";
     if (opts.idempotencyKey) headers["Idempotency-Key"] = opts.idempotencyKey;
     let waited = false;
@@ -622,6 +625,8 @@
       customer_email: $("customer_email").value.trim(),
       customer_phone: $("customer_phone").value.trim(),
       notes: $("notes").value.trim(),
+      // The booking's language (its emails): one the server speaks.
+      locale: lang === "pt" ? "pt-pt" : "en",
     };
     // One key per submission; pressing Book again after a lost answer sends
     // the same key, so the server replays the booking it may have made.

@@ -3,7 +3,8 @@
  * the browser's languages found here (or `?lang=xx`), English otherwise.
  * To add a language, add a table with the same keys; a missing key falls
  * back to English. `{name}` placeholders are filled in by the page.
- * Error codes from the API (`error_<code>`) replace the server's English text.
+ * Error codes from the API (`error_<code>`) replace the server's text, which
+ * comes in the page's language too (Accept-Language) for the codes not here.
  */
 "use strict";
 
