@@ -199,7 +199,7 @@ def queue_access_link(sender, *, booking, token, expires_at, **kwargs):
                 now=timezone.now(),
                 guest_triggered=True,
                 link=link,
-                link_expires=local_time(expires_at),
+                link_expires=expires_at,
             )
         ]
     )

@@ -1,20 +1,20 @@
-"""What an email says: the templates rendered for a booking, and its invite.
+"""What an email says: the templates rendered from an email's snapshot, and
+its invite. Called by the sender (`sending`), once per email.
 
 Templates come through Django's loader, which caches compiled templates per
-process (the expiry job renders thousands of emails per run).
+process (a sender renders thousands of emails per run).
 """
 
 import re
-from datetime import datetime
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 
-from apps.bookings.models import Booking
-from apps.bookings.payment_instructions import payment_instructions_text
 from apps.business.selectors import business_settings
 from apps.notifications import calendars
+from apps.notifications.snapshots import snapshot_booking, snapshot_extra
 
 ICS_FILENAME = "booking.ics"
 # The template engine without HTML autoescaping (settings.TEMPLATES).
@@ -49,36 +49,48 @@ def local_time(moment) -> str:
     return f"{local:%A %d %B %Y, %H:%M} ({local.tzname()})"
 
 
-def render_email(kind: str, booking: Booking, **extra) -> tuple[str, str]:
-    """(subject, plain-text body) of the email `kind` about `booking`."""
-    slot = booking.availability
-    context = {
-        "booking": booking,
-        "greeting_name": greeting_name(booking.customer_name),
-        "start": local_time(slot.start_time if slot else None),
-        "pay_by": local_time(booking.payment_expires_at),
-        "currency": settings.BOOKING_CURRENCY,
-        "instructions": payment_instructions_text(),
-        "business": business_settings(),
-        **extra,
-    }
-    subject = render_to_string(
-        f"notifications/email/{kind}_subject.txt", context, using=TEXT_TEMPLATES
-    )
-    body_text = render_to_string(
-        f"notifications/email/{kind}.txt", context, using=TEXT_TEMPLATES
-    ) + render_to_string(
-        "notifications/email/signature.txt", context, using=TEXT_TEMPLATES
-    )
+def render_email(kind: str, snapshot: dict) -> tuple[str, str]:
+    """(subject, plain-text body) of the email `kind`, from its snapshot
+    (`snapshots.booking_snapshot`), in the guest's language and the
+    business's timezone. The signature is the business's as it sends."""
+    with (
+        translation.override(snapshot["locale"]),
+        timezone.override(settings.BOOKING_TIMEZONE),
+    ):
+        booking = snapshot_booking(snapshot)
+        slot = booking.availability
+        context = {
+            "booking": booking,
+            "greeting_name": greeting_name(booking.customer_name),
+            "start": local_time(slot.start_time if slot else None),
+            "pay_by": local_time(booking.payment_expires_at),
+            "currency": snapshot["currency"],
+            "instructions": snapshot["instructions"],
+            "business": business_settings(),
+            **snapshot_extra(snapshot, moment_text=local_time),
+        }
+        subject = render_to_string(
+            f"notifications/email/{kind}_subject.txt", context, using=TEXT_TEMPLATES
+        )
+        body_text = render_to_string(
+            f"notifications/email/{kind}.txt", context, using=TEXT_TEMPLATES
+        ) + render_to_string(
+            "notifications/email/signature.txt", context, using=TEXT_TEMPLATES
+        )
     return " ".join(subject.split()), body_text
 
 
-def render_invite(
-    booking: Booking, *, method: str, sequence: int, now: datetime
-) -> tuple[str, str, bytes]:
-    """(filename, content type, bytes) of the booking's calendar invite."""
-    return (
-        ICS_FILENAME,
-        f"text/calendar; method={method}",
-        calendars.booking_invite(booking, method=method, sequence=sequence, now=now),
-    )
+def render_invite(snapshot: dict) -> tuple[str, str, bytes] | None:
+    """(filename, content type, bytes) of the snapshot's calendar invite, if any."""
+    invite = snapshot.get("invite")
+    if not invite:
+        return None
+    method = invite["method"]
+    with timezone.override(settings.BOOKING_TIMEZONE):
+        content = calendars.booking_invite(
+            snapshot_booking(snapshot),
+            method=method,
+            sequence=invite["sequence"],
+            now=parse_datetime(invite["stamp"]),
+        )
+    return ICS_FILENAME, f"text/calendar; method={method}", content

@@ -18,7 +18,6 @@ from django.utils import timezone
 from apps.bookings.models import email_key
 from apps.notifications import outbox
 from apps.notifications.models import Notification
-from apps.notifications.rendering import local_time
 from apps.privacy import services
 from apps.privacy.contacts import Contact
 from apps.privacy.exceptions import PrivacyLinkInvalid
@@ -83,7 +82,7 @@ def guest_links_send(*, now: datetime | None = None, batch_size: int = 200) -> i
                         guest_triggered=True,
                         action=request.action,
                         link=f"{settings.BOOKING_SITE_URL}/booking/#privacy={token}",
-                        link_expires=local_time(request.expires_at),
+                        link_expires=request.expires_at,
                     )
                 ]
             )
