@@ -5,7 +5,6 @@ from django.test import override_settings
 from rest_framework.renderers import JSONRenderer
 
 from apps.availability.tests.factories import AvailabilityFactory
-
 from apps.bookings import services
 from apps.bookings.models import Booking
 from apps.bookings.serializers import (
