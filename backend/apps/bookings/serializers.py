@@ -327,7 +327,7 @@ def booking_body(booking: Booking) -> dict:
         "end_time": _moment(booking.ends_at),
         "customer_name": booking.customer_name,
         "customer_email": booking.customer_email,
-        "customer_phone": phone_international(str(booking.customer_phone)),
+        "customer_phone": phone_international(booking.customer_phone),
         "notes": booking.notes,
         "amount_due": _AMOUNT.to_representation(booking.amount_due),
         "currency": settings.BOOKING_CURRENCY,
