@@ -56,8 +56,9 @@ def build(
             booking=booking,
             recipient=recipient,
             guest_triggered=guest_triggered,
-            # The mailbox the envelope reaches, however the address is written.
-            recipient_key=email_key(recipient) if guest_triggered else "",
+            # The mailbox the envelope reaches, however the address is written:
+            # the booking's own key when it goes to the booking's address.
+            recipient_key=_mailbox(booking, recipient) if guest_triggered else "",
             snapshot=booking_snapshot(kind, booking, invite=invite, **context),
             next_attempt_at=now,
             created_at=now,
@@ -65,6 +66,12 @@ def build(
         ),
         tuple(attachments),
     )
+
+
+def _mailbox(booking: Booking, recipient: str) -> str:
+    if recipient == booking.customer_email and booking.customer_email_key:
+        return booking.customer_email_key
+    return email_key(recipient)
 
 
 def build_to_guest(
