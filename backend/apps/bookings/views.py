@@ -32,6 +32,7 @@ from apps.bookings.serializers import (
     GuestCancelSerializer,
     GuestLookupSerializer,
     GuestRescheduleSerializer,
+    booking_body,
 )
 from apps.bookings.throttles import (
     BookingCreateThrottle,
@@ -259,8 +260,9 @@ class BookingViewSet(
             client_network_key=client.network,
         )
         # booking_create returns the booking with its service, staff and slot
-        # loaded, so it renders without reading it back.
-        return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
+        # loaded, so it renders without reading it back; as a plain dict, the
+        # serializer's JSON byte for byte (issue 35).
+        return Response(booking_body(booking), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)

@@ -31,6 +31,7 @@ LABELS = [
     _("reminders"),
     _("rotated at"),
     _("sent at"),
+    _("snapshot"),
     _("staff"),
     _("staff calendar feed"),
     _("staff calendar feeds"),

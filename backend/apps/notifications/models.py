@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 class Notification(models.Model):
     """One outgoing email, written in the transaction of the change it reports.
 
-    Rendered when written, so what the guest was promised does not change if
-    the booking is edited later; delivered by `send_notifications`.
+    Written with a snapshot of what it must say (`snapshots`), so what the
+    guest was promised does not change if the booking is edited later;
+    rendered from it and delivered by `send_notifications`.
     """
 
     class Kind(models.TextChoices):
@@ -57,6 +58,12 @@ class Notification(models.Model):
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    # What the email must say, as true when it was queued (notifications
+    # .snapshots); the sender renders it into subject, body and attachments
+    # at its first attempt and clears it, so every retry sends that text.
+    # Empty for emails written as text by their app (staff alerts, the
+    # waiting list's).
+    snapshot = models.JSONField(null=True, blank=True, editable=False)
     # The SEQUENCE of the calendar invite attached, if any: a reschedule or a
     # cancellation sends the booking's highest so far plus one.
     ics_sequence = models.PositiveIntegerField(null=True, blank=True)

@@ -1,24 +1,24 @@
 """The outbox: emails written as rows in the transaction of the change they report.
 
-Each email is rendered when it is queued (a later edit of the booking does
-not change what was promised) and leaves only through `sending`: no
-request and no expiry batch talks to a mail server. Emails a guest's
-actions cause are capped per mailbox and hour.
+Each email about a booking is written as a snapshot of what it must say
+(`snapshots`: a later edit of the booking does not change what was
+promised), and rendered and sent only by `sending`: no request and no
+expiry batch renders a template or talks to a mail server. Emails a guest's
+actions cause are capped per mailbox and hour, by the sender.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from apps.bookings.models import Booking, email_key
 from apps.notifications import exceptions
 from apps.notifications.models import Notification, NotificationAttachment
-from apps.notifications.rendering import render_email, render_invite
+from apps.notifications.snapshots import booking_snapshot
 
 Status = Notification.Status
 
@@ -28,13 +28,6 @@ class Attachment:
     filename: str
     content_type: str
     content: bytes
-
-
-def invite(booking: Booking, *, method: str, sequence: int, now: datetime):
-    """The booking's calendar invite as an attachment."""
-    return Attachment(
-        *render_invite(booking, method=method, sequence=sequence, now=now)
-    )
 
 
 @dataclass
@@ -51,27 +44,34 @@ def build(
     now: datetime,
     attachments: Iterable[Attachment] = (),
     ics_sequence: int | None = None,
+    invite: dict | None = None,
     guest_triggered: bool = False,
     **context,
 ) -> PendingEmail:
-    """Render one email about `booking`; `queue` writes it."""
-    subject, body_text = render_email(kind, booking, **context)
+    """One email about `booking`, as its snapshot; `queue` writes it and the
+    sender renders it."""
     return PendingEmail(
         Notification(
             kind=kind,
             booking=booking,
             recipient=recipient,
             guest_triggered=guest_triggered,
-            # The mailbox the envelope reaches, however the address is written.
-            recipient_key=email_key(recipient) if guest_triggered else "",
-            subject=subject,
-            body_text=body_text,
+            # The mailbox the envelope reaches, however the address is written:
+            # the booking's own key when it goes to the booking's address.
+            recipient_key=_mailbox(booking, recipient) if guest_triggered else "",
+            snapshot=booking_snapshot(kind, booking, invite=invite, **context),
             next_attempt_at=now,
             created_at=now,
             ics_sequence=ics_sequence,
         ),
         tuple(attachments),
     )
+
+
+def _mailbox(booking: Booking, recipient: str) -> str:
+    if recipient == booking.customer_email and booking.customer_email_key:
+        return booking.customer_email_key
+    return email_key(recipient)
 
 
 def build_to_guest(
@@ -83,62 +83,31 @@ def build_to_guest(
     ics_sequence: int | None = None,
     **context,
 ) -> PendingEmail:
-    """Render an email to the booking's guest; with `invite_method`, attach
-    the booking's calendar invite (REQUEST or CANCEL) at `ics_sequence`."""
-    attachments = ()
+    """An email to the booking's guest; with `invite_method`, the sender
+    attaches the booking's calendar invite (REQUEST or CANCEL) at
+    `ics_sequence`, stamped `now`."""
+    invite = None
     if invite_method is not None:
-        attachments = (
-            invite(booking, method=invite_method, sequence=ics_sequence, now=now),
-        )
+        invite = {
+            "method": invite_method,
+            "sequence": ics_sequence,
+            "stamp": now.isoformat(),
+        }
     return build(
         kind,
         booking,
         booking.customer_email,
         now=now,
-        attachments=attachments,
         ics_sequence=ics_sequence,
+        invite=invite,
         **context,
     )
 
 
-def _cap_guest_emails(pending: list[PendingEmail]) -> None:
-    """Hold back guest-triggered emails over the hourly limit per mailbox.
-
-    Anyone can type someone else's address into a booking; at most
-    BOOKING_MAX_GUEST_EMAILS_PER_HOUR such emails reach one mailbox per hour,
-    and the rest are recorded as `suppressed`, not sent.
-    """
-    guest = [item.notification for item in pending if item.notification.guest_triggered]
-    if not guest:
-        return
-    keys = {notification.recipient_key for notification in guest}
-    now = min(notification.created_at for notification in guest)
-    sent_recently = dict(
-        Notification.objects.filter(
-            guest_triggered=True,
-            recipient_key__in=keys,
-            created_at__gt=now - timedelta(hours=1),
-        )
-        .exclude(status=Status.SUPPRESSED)
-        .values("recipient_key")
-        .annotate(count=Count("pk"))
-        .values_list("recipient_key", "count")
-    )
-    limit = settings.BOOKING_MAX_GUEST_EMAILS_PER_HOUR
-    for notification in guest:
-        count = sent_recently.get(notification.recipient_key, 0)
-        if count >= limit:
-            notification.status = Status.SUPPRESSED
-            notification.last_error = (
-                f"Not sent: {limit} emails a guest's actions caused already went "
-                "to this address in the last hour."
-            )
-        else:
-            sent_recently[notification.recipient_key] = count + 1
-
-
 def queue(pending: list[PendingEmail]) -> list[Notification]:
-    """Write rendered emails (and their files); call in the causing transaction.
+    """Write emails (their snapshots or texts, and their files); call in the
+    causing transaction. The per-mailbox hourly cap is the sender's
+    (`sending`), so a request pays no count for it.
 
     An email with no recipient (a guest the desk booked without an address)
     is dropped here, so no receiver needs to ask.
@@ -146,7 +115,6 @@ def queue(pending: list[PendingEmail]) -> list[Notification]:
     pending = [item for item in pending if item.notification.recipient]
     if not pending:
         return []
-    _cap_guest_emails(pending)
     notifications = Notification.objects.bulk_create(
         [item.notification for item in pending]
     )
@@ -174,7 +142,7 @@ def notification_create(
     now: datetime | None = None,
     **context,
 ) -> Notification:
-    """Render one email and queue it; call inside the causing transaction.
+    """Queue one email about `booking`; call inside the causing transaction.
 
     `attachments` carry any file (an ICS, a payment QR code).
     """

@@ -1,4 +1,5 @@
-"""What an email says: the templates rendered for a booking, and its invite.
+"""What an email says: the templates rendered from an email's snapshot, and
+its invite. Called by the sender (`sending`), once per email.
 
 Every email about a booking is written in the booking's language
 (`Booking.locale`, the one its guest booked in) and the business's timezone,
@@ -7,21 +8,19 @@ both, with dates and money written the way that language writes them
 (Babel: `terça-feira, 8 de dezembro de 2026`, `25,00 €`).
 
 Templates come through Django's loader, which caches compiled templates per
-process (the expiry job renders thousands of emails per run).
+process (a sender renders thousands of emails per run).
 """
 
 import re
-from datetime import datetime
 
-from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 
-from apps.bookings.models import Booking
-from apps.bookings.payment_instructions import payment_instructions_text
 from apps.business.selectors import business_settings
 from apps.notifications import calendars
 from apps.notifications.localize import in_language, local_time, money
+from apps.notifications.snapshots import snapshot_booking, snapshot_extra
 
 __all__ = ["in_language", "local_time", "money", "render_email", "render_invite"]
 
@@ -51,36 +50,34 @@ def greeting_name(name: str) -> str:
 
 
 def _localized(name: str, value):
-    """An extra context value written in the active language: moments as
-    local_time, and a reschedule offer's `suggestions` ((start, staff name)
-    pairs) as sentences."""
-    if isinstance(value, datetime):
-        return local_time(value)
+    """An extra context value written in the active language: a reschedule
+    offer's `suggestions` ((start, staff name) pairs) as sentences."""
     if name == "suggestions":
         return [
             gettext("%(start)s with %(staff)s")
-            % {"start": local_time(start), "staff": staff_name}
+            % {"start": local_time(parse_datetime(start)), "staff": staff_name}
             for start, staff_name in value
         ]
     return value
 
 
-def render_email(
-    kind: str, booking: Booking, *, locale: str | None = None, **extra
-) -> tuple[str, str]:
-    """(subject, plain-text body) of the email `kind` about `booking`, in
-    `locale` (the booking's language unless given: the business's own for
-    its staff) and the business's timezone."""
-    with in_language(locale or booking.locale):
+def render_email(kind: str, snapshot: dict) -> tuple[str, str]:
+    """(subject, plain-text body) of the email `kind`, from its snapshot
+    (`snapshots.booking_snapshot`), in its language (the booking's; the
+    business's own for its staff) and the business's timezone. The signature
+    is the business's as it sends."""
+    with in_language(snapshot["locale"]):
+        booking = snapshot_booking(snapshot)
         slot = booking.availability
+        extra = snapshot_extra(snapshot, moment_text=local_time)
         context = {
             "booking": booking,
             "greeting_name": greeting_name(booking.customer_name),
             "start": local_time(slot.start_time if slot else None),
             "pay_by": local_time(booking.payment_expires_at),
-            "currency": settings.BOOKING_CURRENCY,
+            "currency": snapshot["currency"],
             "amount": money(booking.amount_due),
-            "instructions": payment_instructions_text(),
+            "instructions": snapshot["instructions"],
             "business": business_settings().in_language(),
             **{name: _localized(name, value) for name, value in extra.items()},
         }
@@ -95,13 +92,18 @@ def render_email(
     return " ".join(subject.split()), body_text
 
 
-def render_invite(
-    booking: Booking, *, method: str, sequence: int, now: datetime
-) -> tuple[str, str, bytes]:
-    """(filename, content type, bytes) of the booking's calendar invite, its
-    texts in the booking's language."""
-    with in_language(booking.locale):
+def render_invite(snapshot: dict) -> tuple[str, str, bytes] | None:
+    """(filename, content type, bytes) of the snapshot's calendar invite, if
+    any, its texts in the snapshot's language."""
+    invite = snapshot.get("invite")
+    if not invite:
+        return None
+    method = invite["method"]
+    with in_language(snapshot["locale"]):
         content = calendars.booking_invite(
-            booking, method=method, sequence=sequence, now=now
+            snapshot_booking(snapshot),
+            method=method,
+            sequence=invite["sequence"],
+            now=parse_datetime(invite["stamp"]),
         )
     return ICS_FILENAME, f"text/calendar; method={method}", content

@@ -1,5 +1,8 @@
 """Sending the outbox: claim due rows, deliver them, back off on failure.
 
+An email written as a snapshot (`snapshots`) is rendered at its first
+attempt, in the guest's language, and its text stored on the row, so every
+retry sends the same message; the per-mailbox hourly cap is decided there too.
 Rows are claimed the way every outbox sender claims them (common.outbox:
 `SKIP LOCKED` plus a lease, then sending outside any transaction), so two
 senders never claim one row, no database lock is held while a mail server
@@ -18,11 +21,13 @@ from email.mime.text import MIMEText
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.business.selectors import business_settings
 from apps.notifications.models import Notification, NotificationAttachment
+from apps.notifications.rendering import render_email, render_invite
 from common.outbox import LeaseClock, claim_due, release
 
 logger = logging.getLogger(__name__)
@@ -37,6 +42,7 @@ class SendResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    suppressed: int = 0
     batches: int = 0
     duration_seconds: float = 0.0
 
@@ -142,6 +148,83 @@ def message_id(notification: Notification) -> str:
     return f"<notification.{notification.pk}.{created}@{domain}>"
 
 
+def _over_hourly_cap(notification: Notification) -> bool:
+    """Whether a guest-triggered email is over its mailbox's hourly cap.
+
+    Anyone can type someone else's address into a booking; at most
+    BOOKING_MAX_GUEST_EMAILS_PER_HOUR such emails reach one mailbox per hour.
+    Counted over the emails to the mailbox queued in the hour before this
+    one (earlier in the queue's order) and not held back themselves, so the
+    answer depends on the queue, not on when or by which sender it is sent:
+    one still waiting in another sender's batch counts as going (never more
+    than the cap leaves).
+    """
+    created = notification.created_at
+    earlier = Notification.objects.filter(
+        Q(created_at__lt=created) | Q(created_at=created, pk__lt=notification.pk),
+        guest_triggered=True,
+        recipient_key=notification.recipient_key,
+        created_at__gt=created - timedelta(hours=1),
+    ).exclude(status=Status.SUPPRESSED)
+    return earlier.count() >= settings.BOOKING_MAX_GUEST_EMAILS_PER_HOUR
+
+
+def _suppress(notification: Notification, *, token: uuid.UUID) -> None:
+    limit = settings.BOOKING_MAX_GUEST_EMAILS_PER_HOUR
+    Notification.objects.filter(pk=notification.pk, claim_token=token).update(
+        status=Status.SUPPRESSED,
+        last_error=(
+            f"Not sent: {limit} emails a guest's actions caused already went "
+            "to this address in the last hour."
+        ),
+        claim_token=None,
+    )
+
+
+def _render(notification: Notification, *, token: uuid.UUID) -> None:
+    """Render a snapshot into the row's text and files, once: a retry sends
+    what the first attempt rendered."""
+    snapshot = notification.snapshot
+    notification.subject, notification.body_text = render_email(
+        notification.kind, snapshot
+    )
+    notification.subject = notification.subject[:255]
+    invite = render_invite(snapshot)
+    with transaction.atomic():
+        rendered = Notification.objects.filter(
+            pk=notification.pk, claim_token=token, snapshot__isnull=False
+        ).update(
+            subject=notification.subject,
+            body_text=notification.body_text,
+            snapshot=None,
+        )
+        if rendered and invite is not None:
+            filename, content_type, content = invite
+            NotificationAttachment.objects.create(
+                notification=notification,
+                filename=filename,
+                content_type=content_type,
+                content=content,
+            )
+            # The claim prefetched the row's files before this one existed.
+            getattr(notification, "_prefetched_objects_cache", {}).pop(
+                "attachments", None
+            )
+    notification.snapshot = None
+
+
+def _prepare(notification: Notification, *, token: uuid.UUID) -> bool:
+    """The first attempt's work: the cap, then the rendering; False when the
+    email is held back by the cap."""
+    first = notification.attempts == 0
+    if first and notification.guest_triggered and _over_hourly_cap(notification):
+        _suppress(notification, token=token)
+        return False
+    if notification.snapshot is not None:
+        _render(notification, token=token)
+    return True
+
+
 def _message(notification: Notification, connection) -> EmailMultiAlternatives:
     # The sender and reply-to in force when it leaves (business settings).
     business = business_settings()
@@ -185,7 +268,13 @@ def _deliver(
                     now=fixed_now or timezone.now(),
                 )
                 return
-            error = open_error
+            try:
+                admitted, error = _prepare(notification, token=token), open_error
+            except Exception as prepare_error:  # counted as a failed attempt
+                admitted, error = True, prepare_error
+            if not admitted:
+                result.suppressed += 1
+                continue
             if error is None:
                 try:
                     if (

@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError
-from django.db.models import F, Func, IntegerField, Q, Subquery, Value
+from django.db import IntegrityError, connection
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.availability.models import Availability
 from apps.bookings import exceptions
 from apps.bookings.models import Booking, BookingEvent, email_key, generate_reference
-from apps.bookings.phones import normalize_phone, phone_key
+from apps.bookings.phones import normalize_phone, phone_digits
 from apps.bookings.services.events import record_event
 from apps.bookings.services.holds import check_run_open, slot_run, take_slots
 from apps.bookings.services.locking import lock_slot_offering
@@ -145,8 +145,9 @@ def _booking_create(
         now=now,
         held_slot_ids=held_slot_ids,
     )
+    # Parsed once: a phone the API validated comes parsed (phones.ParsedPhone).
     customer_phone = normalize_phone(customer_phone)
-    customer_phone_digits = phone_key(customer_phone)
+    customer_phone_digits = phone_digits(customer_phone)
     customer_email_key = email_key(customer_email)
     if guest:
         _check_unpaid_limits(
@@ -265,11 +266,12 @@ def _check_unpaid_limits(
     """
     counts = unpaid_counts(
         client_key=client_key,
-        contact=same_contact(email_key=email_key, phone_digits=phone_digits),
+        email_key=email_key,
+        phone_digits=phone_digits,
         networks=networks,
         slot=slot,
         service=service,
-    ).get()
+    )
     if client_key and counts["held"] >= settings.BOOKING_MAX_UNPAID_PER_CLIENT:
         raise exceptions.TooManyUnpaidBookings(exceptions.TOO_MANY_HOLDS_FOR_CLIENT)
     if counts["held_by_contact"] >= settings.BOOKING_MAX_UNPAID_PER_CONTACT:
@@ -298,41 +300,64 @@ def _network_locks(site_key: str, network_key: str) -> tuple[str, ...]:
     )
 
 
-def _count(bookings) -> Subquery:
-    """A scalar subquery counting `bookings` (no GROUP BY: one row, maybe 0)."""
-    return Subquery(
-        bookings.order_by().values(n=Func(F("pk"), function="COUNT")),
-        output_field=IntegerField(),
-    )
+_BOOKINGS = Booking._meta.db_table
+_SLOTS = Availability._meta.db_table
+_UNPAID = f"{_BOOKINGS}.status = '{Status.AWAITING_PAYMENT}'"
+# Every count the limits need, in one fixed statement (one subquery each,
+# each served by its partial index on unpaid bookings); an empty key counts
+# nothing. Fixed text, so no query is compiled per booking.
+_UNPAID_COUNTS_SQL = f"""
+SELECT
+ (SELECT COUNT(*) FROM {_BOOKINGS} WHERE {_UNPAID} AND client_key = %(client)s),
+ (SELECT COUNT(*) FROM {_BOOKINGS} WHERE {_UNPAID} AND client_key = %(client)s
+   AND (customer_email_key = %(email)s
+        OR (%(phone)s <> '' AND customer_phone_digits = %(phone)s))),
+ (SELECT COUNT(*) FROM {_BOOKINGS} WHERE %(site)s <> '' AND {_UNPAID}
+   AND client_site_key = %(site)s),
+ (SELECT COUNT(*) FROM {_BOOKINGS} WHERE %(network)s <> '' AND {_UNPAID}
+   AND client_network_key = %(network)s),
+ (SELECT COUNT(*) FROM {_BOOKINGS} INNER JOIN {_SLOTS}
+   ON {_BOOKINGS}.availability_id = {_SLOTS}.id
+   WHERE {_UNPAID} AND {_BOOKINGS}.service_id = %(service)s
+   AND {_SLOTS}.is_booked AND {_SLOTS}.start_time >= %(day_start)s
+   AND {_SLOTS}.start_time < %(day_end)s AND {_BOOKINGS}.client_key <> '')
+"""
+UNPAID_COUNT_NAMES = (
+    "held",
+    "held_by_contact",
+    "held_by_site",
+    "held_by_network",
+    "held_on_day",
+)
 
 
-def unpaid_counts(*, client_key, contact, networks, slot, service):
-    """Every count the limits need, as one statement (one subquery each, each
-    served by its partial index), read beside the already locked slot row."""
-    unpaid = Booking.objects.filter(status=Status.AWAITING_PAYMENT)
-    of_client = unpaid_bookings_of_client(client_key=client_key)
+def unpaid_counts_statement(
+    *, client_key, email_key, phone_digits, networks, slot, service
+) -> tuple[str, dict]:
+    """The limits' one statement and its parameters: the client's holds,
+    those with the same email or phone, its IPv6 site's and network's, and
+    all guests' holds of the service on the slot's day (staff bookings have
+    no client key; found through the day's booked slots)."""
     day_start, day_end = local_day_bounds(timezone.localdate(slot.start_time))
-    none = Value(0, output_field=IntegerField())
-    return Availability.objects.filter(pk=slot.pk).values(
-        held=_count(of_client),
-        held_by_contact=_count(of_client.filter(contact)),
-        held_by_site=_count(unpaid.filter(client_site_key=networks.site_key))
-        if networks.site_key
-        else none,
-        held_by_network=_count(unpaid.filter(client_network_key=networks.network_key))
-        if networks.network_key
-        else none,
-        # Guests' holds only (staff bookings have no client key), found
-        # through the day's booked slots.
-        held_on_day=_count(
-            unpaid.filter(
-                service_id=service.pk,
-                availability__is_booked=True,
-                availability__start_time__gte=day_start,
-                availability__start_time__lt=day_end,
-            ).exclude(client_key="")
-        ),
-    )
+    return _UNPAID_COUNTS_SQL, {
+        "client": client_key,
+        "email": email_key,
+        "phone": phone_digits,
+        "site": networks.site_key,
+        "network": networks.network_key,
+        "service": service.pk,
+        "day_start": day_start,
+        "day_end": day_end,
+    }
+
+
+def unpaid_counts(**keys) -> dict[str, int]:
+    """The counts of `unpaid_counts_statement`, by name."""
+    sql, params = unpaid_counts_statement(**keys)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return dict(zip(UNPAID_COUNT_NAMES, row, strict=True))
 
 
 def same_contact(*, email_key: str, phone_digits: str) -> Q:

@@ -8,7 +8,7 @@ slots locked (lock order of `common.db`), through these two functions.
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from apps.availability.models import Availability
 from apps.availability.services import availabilities_set_booked
@@ -67,15 +67,41 @@ def take_slots(booking: Booking, run: list[Availability], *, now: datetime) -> N
     means a slot's flag was stale, and the transaction is redone to answer
     that the slot is taken.
     """
+    slot_ids = [slot.pk for slot in run]
     try:
-        BookingSlot.objects.bulk_create(
-            [BookingSlot(booking=booking, availability=slot) for slot in run]
-        )
+        if connection.vendor == "postgresql":
+            _take_in_one_statement(booking, slot_ids, now=now)
+        else:
+            BookingSlot.objects.bulk_create(
+                [BookingSlot(booking=booking, availability=slot) for slot in run]
+            )
     except IntegrityError as error:
         raise ClashingInsert(answer=exceptions.SlotUnavailable()) from error
-    availabilities_set_booked([slot.pk for slot in run], booked=True, now=now)
+    if connection.vendor != "postgresql":
+        availabilities_set_booked(slot_ids, booked=True, now=now)
     for slot in run:
         slot.is_booked = True
+
+
+_TAKE_SQL = f"""
+WITH held AS (
+    INSERT INTO "{BookingSlot._meta.db_table}" (booking_id, availability_id, active)
+    SELECT %s, slot_id, true FROM unnest(%s::bigint[]) AS slot_id
+    RETURNING availability_id
+)
+UPDATE "{Availability._meta.db_table}"
+SET is_booked = true, is_held = false, updated_at = %s
+WHERE id IN (SELECT availability_id FROM held)
+"""
+
+
+def _take_in_one_statement(booking: Booking, slot_ids: list[int], *, now) -> None:
+    """PostgreSQL: the holds' insert and the slots' flags as one statement (a
+    data-modifying CTE; issue 35's statement budget). The flags change as
+    `availabilities_set_booked(booked=True)` changes them: taken, and any
+    hold ended. SQLite has no such statement and runs the two."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TAKE_SQL, [booking.pk, slot_ids, now])
 
 
 def release_slots(booking: Booking, slot_ids: list[int], *, now: datetime) -> None:

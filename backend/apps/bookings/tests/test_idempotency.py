@@ -84,9 +84,8 @@ def test_the_answer_commits_with_the_booking_or_not_at_all(guest_payload, monkey
     def fail_after_booking(*args, **kwargs):
         raise OperationalError("the connection was lost after the insert")
 
-    monkeypatch.setattr(
-        views.BookingSerializer, "to_representation", fail_after_booking
-    )
+    # The 201 body is built after the insert (issue 35: a plain dict).
+    monkeypatch.setattr(views, "booking_body", fail_after_booking)
     response = book(APIClient(), guest_payload, "k-atomic")
     assert response.status_code == 503
     assert not Booking.objects.exists()

@@ -2,15 +2,19 @@
 
 import pytest
 from django.test import override_settings
+from rest_framework.renderers import JSONRenderer
 
+from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import services
 from apps.bookings.models import Booking
 from apps.bookings.serializers import (
     BookingCreateSerializer,
     BookingSerializer,
     BookingUpdateSerializer,
+    booking_body,
 )
 from apps.bookings.tests.factories import unpaid_booking
+from apps.business.selectors import forget as forget_business_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +170,50 @@ def test_datetimes_render_with_the_business_timezone_offset(service, slot):
     for name in ("start_time", "end_time", "payment_expires_at", "created_at"):
         # New York is UTC-5 in winter and UTC-4 in summer.
         assert data[name][-6:] in {"-05:00", "-04:00"}, data[name]
+
+
+def _json(data) -> bytes:
+    return JSONRenderer().render(data)
+
+
+@pytest.mark.parametrize(
+    "business",
+    [
+        {},
+        # The account makes the EPC QR code part of the instructions.
+        {
+            "BOOKING_PAYMENT_IBAN": "PT50000201231234567890154",
+            "BOOKING_PAYMENT_BENEFICIARY": "Doceamor Lda",
+            "BOOKING_PAYMENT_BIC": "CGDIPTPL",
+        },
+        {"TIME_ZONE": "America/New_York", "BOOKING_CURRENCY": "CHF"},
+    ],
+    ids=["plain", "with account", "new york"],
+)
+def test_the_plain_create_body_is_the_serializers_json_byte_for_byte(
+    service, slot, staff_user, business
+):
+    """Issue 35: the create answers with `booking_body`, built without the
+    ModelSerializer; the serializer stays the contract it must equal."""
+    with override_settings(**business):
+        forget_business_settings()
+        booking = unpaid_booking(service, slot, notes="Ring twice")
+        confirmed = unpaid_booking(
+            service,
+            AvailabilityFactory(staff=slot.staff),
+            source="staff",
+            customer_email="",
+        )
+        confirmed = services.booking_verify_payment(booking=confirmed, actor=staff_user)
+        cancelled = unpaid_booking(service, AvailabilityFactory(staff=slot.staff))
+        cancelled = services.booking_cancel(
+            booking=cancelled, actor=staff_user, reason="Closed"
+        )
+        for each in (booking, confirmed, cancelled, Booking.objects.get(pk=booking.pk)):
+            body = booking_body(each)
+            assert list(body) == list(BookingSerializer(each).data)
+            assert _json(body) == _json(BookingSerializer(each).data)
+        # The account's case does carry the QR code (the optional fields).
+        qr = "epc_qr" in booking_body(booking)["payment_instructions"]
+        assert qr == ("BOOKING_PAYMENT_IBAN" in business)
+    forget_business_settings()

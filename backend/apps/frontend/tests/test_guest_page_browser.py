@@ -292,6 +292,7 @@ def test_an_emailed_link_opens_a_locked_booking_and_cancels_it(
 
     from apps.bookings.guest_access import access_links_send, booking_for_proof
     from apps.notifications.models import Notification
+    from apps.notifications.services import notifications_send_due
 
     booking = unpaid_booking(
         salon["service"],
@@ -304,6 +305,7 @@ def test_an_emailed_link_opens_a_locked_booking_and_cancels_it(
         booking_for_proof(reference=booking.reference, email="ines@example.com") is None
     )
     assert access_links_send() == 1
+    notifications_send_due()  # the sender renders the email
     body = Notification.objects.get(kind="access_link").body_text
     link = re.search(r"/booking/#\S+", body).group(0)
 
@@ -680,6 +682,7 @@ def test_a_guest_asks_for_erasure_and_confirms_with_the_emailed_link(
     import re
 
     from apps.notifications.models import Notification
+    from apps.notifications.services import notifications_send_due
     from apps.privacy.guest import guest_links_send
 
     booking = unpaid_booking(
@@ -695,6 +698,7 @@ def test_a_guest_asks_for_erasure_and_confirms_with_the_emailed_link(
     page.wait_for_selector("#privacy-messages .notice")
     assert "we have emailed it a link" in page.inner_text("#privacy-messages")
     assert guest_links_send() == 1
+    notifications_send_due()  # the sender renders the email
     body = Notification.objects.get(kind="privacy_link").body_text
     link = re.search(r"/booking/#privacy=\S+", body).group(0)
 

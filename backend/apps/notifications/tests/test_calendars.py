@@ -100,6 +100,7 @@ def test_one_uid_from_confirmation_to_reschedule_to_cancellation(
 def test_an_invite_carries_no_text_the_guest_typed(service, slot, staff_user):
     booking = unpaid_booking(service, slot, customer_name="Zé <script>")
     booking_services.booking_verify_payment(booking=booking, actor=staff_user)
+    services.notifications_send_due()  # the sender renders the invite
     invite = Notification.objects.get(kind="payment_confirmed").attachments.get()
     content = bytes(invite.content).decode()
     assert "Zé" not in content

@@ -49,7 +49,8 @@ class TestPaymentReminder:
         assert due.payment == 1
         again = services.reminders_queue_due(now=deadline - timedelta(minutes=5))
         assert again.payment == 0
-        (reminder,) = reminders_of(Kind.PAYMENT_REMINDER)
+        services.notifications_send_due(now=deadline - timedelta(minutes=5))
+        (reminder,) = reminders_of(Kind.PAYMENT_REMINDER)  # rendered when sent
         assert reminder.recipient == "joana@example.com"
         assert booking.reference in reminder.body_text
         assert f"€{booking.amount_due}" in reminder.body_text

@@ -231,6 +231,7 @@ def test_html_body_and_binary_attachments_are_sent(service, slot):
     Notification.objects.exclude(pk=notification.pk).delete()
     mail.outbox.clear()
     services.notifications_send_due()
+    notification.refresh_from_db()  # rendered by the sender
     message = next(m for m in mail.outbox if m.subject == notification.subject)
     parts = {part.get_content_type(): part for part in message.message().walk()}
     assert parts["text/html"].get_payload(decode=True) == b"<p>Pay <b>now</b></p>"

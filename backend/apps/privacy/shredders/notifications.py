@@ -27,6 +27,8 @@ class NotificationShredder(Shredder):
         "notifications.Notification.subject",
         "notifications.Notification.body_text",
         "notifications.Notification.body_html",
+        # What a queued email must say: the guest's name, email and phone.
+        "notifications.Notification.snapshot",
         "notifications.Notification.last_error",
         "notifications.NotificationAttachment.filename",
         "notifications.NotificationAttachment.content",
@@ -41,6 +43,8 @@ class NotificationShredder(Shredder):
                 "recipient": row.recipient,
                 "subject": row.subject,
                 "body_text": row.body_text,
+                # An email not rendered yet: what it will say.
+                "snapshot": row.snapshot,
                 "status": row.status,
                 "created_at": row.created_at.isoformat(),
                 "sent_at": row.sent_at.isoformat() if row.sent_at else None,
@@ -65,6 +69,7 @@ class NotificationShredder(Shredder):
             recipient_key="",
             body_text=MARKER,
             body_html="",
+            snapshot=None,
             status=Case(
                 When(queued, then=Value(Notification.Status.FAILED)),
                 default=F("status"),

@@ -14,6 +14,7 @@ from apps.bookings.models import Booking, BookingEvent
 from apps.bookings.tests.factories import StaffUserFactory, unpaid_booking
 from apps.bookings.tests.test_services import assert_is_booked_invariant
 from apps.notifications.models import Notification
+from apps.notifications.services import notifications_send_due
 from apps.schedules import services
 from apps.schedules.exceptions import ClosureConflicts
 from apps.schedules.models import Closure
@@ -122,6 +123,7 @@ def test_cancel_cancels_both_keeps_their_slots_closed_and_emails_both(manager, d
     events = BookingEvent.objects.filter(kind=BookingEvent.Kind.CANCELLED)
     assert {event.source for event in events} == {BookingEvent.Source.CLOSURE}
     assert {event.note for event in events} == {"Closed for a burst pipe"}
+    notifications_send_due()  # the sender renders the emails
     new = emails_since(emails)
     assert sorted(email.recipient for email in new) == [
         "ana@example.com",
@@ -186,6 +188,7 @@ def test_offer_reschedule_cancels_the_unpaid_and_offers_the_confirmed(
     assert statuses(day) == [Status.CANCELLED, Status.CONFIRMED]
     outcomes = {row["reference"]: row["outcome"] for row in response.json()["bookings"]}
     assert outcomes[day["confirmed"].reference] == "offered_reschedule"
+    notifications_send_due()  # the sender renders the emails
     offer = Notification.objects.get(kind=Notification.Kind.RESCHEDULE_OFFER)
     assert offer.recipient == "bea@example.com"
     assert (
