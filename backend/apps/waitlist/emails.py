@@ -1,20 +1,26 @@
 """The waiting list's emails, rendered here and queued in notifications'
 outbox in the transaction of the change (they leave with send_notifications).
 
-Rendered in the entry's language (its templates are English until a
-translation is added); the only text a guest typed is the greeting, cleaned
-by notifications' `greeting_name`.
+Rendered in the entry's language (the one its guest joined in) and the
+business's timezone, dates as that language writes them; the only text a
+guest typed is the greeting, cleaned by notifications' `greeting_name`.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
 
 from apps.notifications.models import Notification
-from apps.notifications.services import greeting_name, guest_email_queue
+from apps.notifications.services import (
+    greeting_name,
+    guest_email_queue,
+    in_language,
+    local_date,
+    local_time,
+    supported_language,
+)
 
 TEXT_TEMPLATES = "text"
 
@@ -23,18 +29,22 @@ def link(path: str, token: str) -> str:
     return f"{settings.BOOKING_SITE_URL}{path}?{urlencode({'token': token})}"
 
 
-def local_time(moment: datetime) -> str:
-    local = timezone.localtime(moment)
-    return f"{local:%A %d %B %Y, %H:%M} ({local.tzname()})"
+def _written(value):
+    """A day or a moment as the active language writes it; others as they are."""
+    if isinstance(value, datetime):
+        return local_time(value)
+    if isinstance(value, date):
+        return local_date(value)
+    return value
 
 
 def _queue(kind: str, template: str, entry, context: dict, now: datetime) -> None:
-    context = {
-        "greeting_name": greeting_name(entry.name),
-        "business": settings.BOOKING_BUSINESS_NAME,
-        **context,
-    }
-    with translation.override(entry.language or settings.LANGUAGE_CODE):
+    with in_language(supported_language(entry.language)):
+        context = {
+            "greeting_name": greeting_name(entry.name),
+            "business": settings.BOOKING_BUSINESS_NAME,
+            **{name: _written(value) for name, value in context.items()},
+        }
         subject = render_to_string(
             f"waitlist/email/{template}_subject.txt", context, using=TEXT_TEMPLATES
         )
@@ -76,9 +86,9 @@ def offer_made(offer, *, entry, service, slot, token: str, now: datetime) -> Non
         {
             "service": service.name,
             "staff": slot.staff.name,
-            "start": local_time(slot.start_time),
+            "start": slot.start_time,
             "held": offer.held,
-            "until": local_time(offer.expires_at),
+            "until": offer.expires_at,
             "offer_link": link("/booking/offer/", token),
         },
         now,

@@ -31,7 +31,11 @@ class WaitlistJoinSerializer(serializers.Serializer):
     email = GuestEmailField()
     phone = PhoneField()
     language = serializers.RegexField(
-        LANGUAGE_PATTERN, required=False, max_length=16, default="en"
+        LANGUAGE_PATTERN,
+        required=False,
+        max_length=16,
+        help_text="The language of the emails (pt-PT, en). Default: the "
+        "request's Accept-Language, else the business's own.",
     )
 
 

@@ -91,6 +91,9 @@ class WaitlistViewSet(
         serializer = WaitlistJoinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = serializer.validated_data
+        # No `language` given: the one LocaleMiddleware read from
+        # Accept-Language (or the business's own).
+        fields.setdefault("language", request.LANGUAGE_CODE)
         services.waitlist_join(
             service_id=fields.pop("service"),
             staff_id=fields.pop("staff", None),

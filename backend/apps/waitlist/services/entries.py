@@ -100,7 +100,7 @@ def waitlist_join(
             phone=phone,
             email_key=contact_email,
             phone_digits=contact_phone,
-            language=language or "en",
+            language=language or settings.LANGUAGE_CODE,
             client_key=client_key,
             leave_token_hash=hashed,
             created_at=now,
