@@ -1,5 +1,6 @@
 """Read-only queries of staff members."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -17,17 +18,17 @@ def staff_list(*, include_inactive: bool) -> QuerySet[Staff]:
     )
 
 
-def manager_emails() -> list[str]:
-    """The addresses of active Managers (and superusers): who hears of trouble
-    only a manager can fix, such as a webhook endpoint that was disabled."""
-    return sorted(
-        set(
-            get_user_model()
-            .objects.filter(
-                Q(groups__name=MANAGER) | Q(is_superuser=True),
-                is_active=True,
-            )
-            .exclude(email="")
-            .values_list("email", flat=True)
+def manager_languages() -> dict[str, str]:
+    """Each active Manager's (and superuser's) address and the language their
+    emails are written in: their own ("My language"), else the business's."""
+    managers = (
+        get_user_model()
+        .objects.filter(
+            Q(groups__name=MANAGER) | Q(is_superuser=True),
+            is_active=True,
         )
+        .exclude(email="")
+        .values_list("email", "staff_language__language")
+        .distinct()
     )
+    return {email: language or settings.LANGUAGE_CODE for email, language in managers}

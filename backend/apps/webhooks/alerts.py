@@ -11,9 +11,10 @@ from datetime import datetime
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from apps.notifications.services import staff_alert_queue
-from apps.staff.selectors import manager_emails
+from apps.staff.selectors import manager_languages
 from apps.webhooks.models import WebhookEndpoint
 
 
@@ -29,8 +30,12 @@ def endpoint_disable(endpoint: WebhookEndpoint, *, reason: str, now: datetime) -
         return False
     endpoint.enabled, endpoint.disabled_at = False, now
     endpoint.disabled_reason = reason[:300]
-    recipients = manager_emails() or (
-        [settings.BOOKING_NOTIFY_EMAIL] if settings.BOOKING_NOTIFY_EMAIL else []
+    # Each manager reads it in their own language; without a manager, the
+    # business's address in the business's.
+    languages = manager_languages() or (
+        {settings.BOOKING_NOTIFY_EMAIL: settings.LANGUAGE_CODE}
+        if settings.BOOKING_NOTIFY_EMAIL
+        else {}
     )
     context = {
         "endpoint": endpoint,
@@ -39,14 +44,20 @@ def endpoint_disable(endpoint: WebhookEndpoint, *, reason: str, now: datetime) -
             "admin:webhooks_webhookendpoint_change", args=[endpoint.pk]
         ),
     }
-    staff_alert_queue(
-        subject=" ".join(
-            render_to_string(
+    for language in sorted(set(languages.values())):
+        with translation.override(language):
+            subject = render_to_string(
                 "webhooks/email/endpoint_disabled_subject.txt", context
-            ).split()
-        ),
-        body_text=render_to_string("webhooks/email/endpoint_disabled.txt", context),
-        recipients=recipients,
-        now=now,
-    )
+            )
+            body_text = render_to_string(
+                "webhooks/email/endpoint_disabled.txt", context
+            )
+        staff_alert_queue(
+            subject=" ".join(subject.split()),
+            body_text=body_text,
+            recipients=sorted(
+                email for email, chosen in languages.items() if chosen == language
+            ),
+            now=now,
+        )
     return True

@@ -90,6 +90,32 @@ def test_a_410_disables_the_endpoint_and_emails_the_managers(
     assert "410" in alerts[0].body_text
 
 
+def test_each_manager_reads_the_alert_in_their_own_language(
+    allow_loopback, service, slot
+):
+    from apps.staff.models import StaffLanguage
+
+    StaffUserFactory(role="manager", email="boss@example.com")
+    chefe = StaffUserFactory(role="manager", email="chefe@example.com")
+    StaffLanguage.objects.create(user=chefe, language="pt-pt")
+    with Receiver(statuses=[410]) as receiver:
+        endpoint = endpoint_for(receiver.url)
+        from apps.bookings.tests.factories import unpaid_booking
+
+        unpaid_booking(service, slot)
+        webhooks_send_due()
+    alerts = {
+        alert.recipient: alert
+        for alert in Notification.objects.filter(kind=Notification.Kind.STAFF_ALERT)
+    }
+    assert set(alerts) == {"boss@example.com", "chefe@example.com"}
+    english, portuguese = alerts["boss@example.com"], alerts["chefe@example.com"]
+    assert english.subject == f"Webhook endpoint disabled: {endpoint.url}"
+    assert portuguese.subject == f"Endpoint de webhook desativado: {endpoint.url}"
+    assert "foi desativado e deixou de receber mensagens" in portuguese.body_text
+    assert "Motivo: " in portuguese.body_text and "410" in portuguese.body_text
+
+
 def test_three_days_of_failures_disable_the_endpoint_once(
     allow_loopback, service, slot
 ):
