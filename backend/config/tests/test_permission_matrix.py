@@ -475,6 +475,7 @@ ADMIN_CASES = [
             "customer_email": "joana@example.com",
             "customer_phone": "912345678",
             "notes": "Prefers mornings.",
+            "locale": "pt-pt",
             "events-TOTAL_FORMS": "1",
             "events-INITIAL_FORMS": "1",
         },
