@@ -120,6 +120,15 @@ def _queue_payment_reminders(*, now: datetime, batch_size: int) -> int:
         bookings = bookings_lock_skipping_held(
             payment_reminders_due(now=now).filter(pk__in=candidate_ids)
         )
+        # The lock's statement read the reminders as they were when it began:
+        # another job's, committed while it waited for a row, shows only to a
+        # statement begun after (READ COMMITTED), so ask once more.
+        reminded = set(
+            Reminder.objects.filter(
+                booking__in=bookings, kind=Reminder.Kind.PAYMENT
+            ).values_list("booking_id", flat=True)
+        )
+        bookings = [booking for booking in bookings if booking.pk not in reminded]
         if not bookings:
             return 0
         notifications = outbox.queue(
