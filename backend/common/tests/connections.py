@@ -16,3 +16,14 @@ def replace_dead_connection():
     if connection.connection is not None and not connection.is_usable():
         connection.connection = None
     connection.close()
+
+
+def live_database_url() -> str:
+    """The test database as a DATABASE_URL, for a server process the test
+    starts (it must read the rows the test wrote)."""
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{database['NAME']}"
+    user = database["USER"] or "postgres"
+    host = database["HOST"] or "127.0.0.1"
+    return f"postgres://{user}@{host}:{database['PORT'] or 5432}/{database['NAME']}"

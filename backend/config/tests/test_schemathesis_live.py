@@ -20,7 +20,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -29,6 +28,7 @@ from apps.bookings import services
 from apps.bookings.tests.factories import StaffUserFactory
 from apps.services.tests.factories import ServiceFactory
 from apps.staff.tests.factories import StaffFactory
+from common.tests.connections import live_database_url
 
 ROOT = Path(__file__).resolve().parents[3]
 FUZZ = Path(__file__).with_name("fuzz")
@@ -39,15 +39,6 @@ LONG_RUN = "FUZZ_MAX_EXAMPLES" in os.environ
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", 8))
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _database_url() -> str:
-    database = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{database['NAME']}"
-    user = database["USER"] or "postgres"
-    host = database["HOST"] or "127.0.0.1"
-    return f"postgres://{user}@{host}:{database['PORT'] or 5432}/{database['NAME']}"
 
 
 @pytest.fixture
@@ -85,7 +76,7 @@ def server(world, tmp_path):
         # Loopback HTTP: a production proxy terminates TLS in front.
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": live_database_url(),
         "BOOKING_LOG_LEVEL": "ERROR",
         "GUNICORN_WORKERS": "2",
         # One address sends every request: the limits a guest meets would

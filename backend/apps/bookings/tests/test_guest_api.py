@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -23,6 +22,7 @@ from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import services
 from apps.bookings.models import Booking, IdempotencyKey
 from apps.bookings.tests.threads import in_threads
+from common.tests.connections import live_database_url
 
 Status = Booking.Status
 PROJECT_DIR = Path(settings.PROJECT_DIR)
@@ -395,13 +395,6 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _database_url():
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_server_processes_share_one_throttle(tmp_path):
     """Two app processes on one database admit the rate in total, not each."""
@@ -414,7 +407,7 @@ def test_two_server_processes_share_one_throttle(tmp_path):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
         "DJANGO_DEBUG": "0",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": live_database_url(),
         "BOOKING_CREATE_THROTTLE_RATE": "4/hour",
     }
     env.pop("REDIS_URL", None)

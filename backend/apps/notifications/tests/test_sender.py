@@ -31,16 +31,6 @@ def queue(count: int, *, now=None) -> list[Notification]:
     )
 
 
-@pytest.fixture
-def refusing_server(monkeypatch):
-    def refuse(self, messages):
-        raise ConnectionRefusedError("Connection refused")
-
-    monkeypatch.setattr(
-        "django.core.mail.backends.locmem.EmailBackend.send_messages", refuse
-    )
-
-
 @pytest.mark.django_db
 def test_backoff_doubles_from_one_minute_and_is_capped():
     minutes = [services.backoff(n).total_seconds() / 60 for n in range(1, 9)]

@@ -17,16 +17,6 @@ pytestmark = pytest.mark.django_db
 Kind = Notification.Kind
 
 
-@pytest.fixture
-def refusing_server(monkeypatch):
-    def refuse(self, messages):
-        raise ConnectionRefusedError("Connection refused")
-
-    monkeypatch.setattr(
-        "django.core.mail.backends.locmem.EmailBackend.send_messages", refuse
-    )
-
-
 def test_the_request_writes_a_snapshot_and_the_sender_renders_it(service, slot):
     booking = unpaid_booking(service, slot)
     email = Notification.objects.get(kind=Kind.BOOKING_CREATED)

@@ -7,21 +7,13 @@ from collections import Counter
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from apps.webhooks.models import WebhookDelivery, WebhookEndpoint
 from apps.webhooks.tests.receiver import Receiver
+from common.tests.connections import live_database_url
 
 MESSAGES = 2000
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    return (
-        f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}"
-    )
 
 
 @pytest.mark.postgresql_only
@@ -44,7 +36,7 @@ def test_two_senders_deliver_each_of_2000_messages_exactly_once():
         )
         environment = {
             **os.environ,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": live_database_url(),
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "BOOKING_WEBHOOK_ALLOW_PRIVATE": "1",
             "BOOKING_LOG_LEVEL": "WARNING",
