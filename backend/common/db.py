@@ -29,12 +29,16 @@ class ClashingInsert(Exception):
     request stored after this one looked: `run_write_transaction` redoes the
     transaction from the start, and the fresh attempt avoids the clash. When
     a fresh attempt would clash again, `answer` is the error to give instead,
-    raised once the transaction has rolled back.
+    raised once the transaction has rolled back. `exhausted` is the error to
+    give if every attempt clashed (else the clash itself goes up).
     """
 
-    def __init__(self, answer: Exception | None = None):
+    def __init__(
+        self, answer: Exception | None = None, exhausted: Exception | None = None
+    ):
         super().__init__()
         self.answer = answer
+        self.exhausted = exhausted
 
 
 @contextmanager
@@ -77,5 +81,7 @@ def run_write_transaction(work: Callable[[], T]) -> T:
             if clash.answer is not None:
                 raise clash.answer from clash.__cause__
             if attempt == _ATTEMPTS:
+                if clash.exhausted is not None:
+                    raise clash.exhausted from clash
                 raise
     raise AssertionError("unreachable")  # pragma: no cover

@@ -16,7 +16,11 @@ from apps.bookings.models import Booking, BookingEvent, email_key, generate_refe
 from apps.bookings.phones import normalize_phone, phone_digits
 from apps.bookings.services.events import record_event
 from apps.bookings.services.holds import check_run_open, slot_run, take_slots
-from apps.bookings.services.locking import lock_slot_offering
+from apps.bookings.services.offering import (
+    NearDayLimit,
+    lock_slot_offering,
+    service_day_tickets,
+)
 from apps.bookings.services.payment import verify_payment_locked
 from apps.services.models import Service
 from apps.staff.models import Staff
@@ -122,7 +126,7 @@ def _booking_create(
         raise exceptions.EmailRequired()
     if guest and paid_at_desk:
         raise ValueError("only staff take a payment at the desk")
-    slots, service = lock_slot_offering(
+    slots, service, day_count_exact = lock_slot_offering(
         availability_id=availability_id,
         service_id=service_id,
         client_lock=f"booking-client:{client_key}" if guest else None,
@@ -157,6 +161,7 @@ def _booking_create(
             networks=UnpaidNetworks(client_site_key, client_network_key),
             slot=slot,
             service=service,
+            day_count_exact=day_count_exact,
         )
 
     # Writes from here on; no domain error below this line.
@@ -245,6 +250,7 @@ def _check_unpaid_limits(
     networks: "UnpaidNetworks",
     slot: Availability,
     service: Service,
+    day_count_exact: bool,
 ):
     """Limit the unpaid bookings (held slots) of one client, and of one contact.
 
@@ -259,10 +265,14 @@ def _check_unpaid_limits(
     one day: rotating through addresses never holds a whole day.
 
     One statement counts them all. On PostgreSQL the caller holds
-    transaction-scoped advisory locks on the client, its networks and the
-    service-day (`lock_slot_offering` takes them), which makes the counts and
-    the insert atomic, so parallel requests cannot slip past the limits
-    together. SQLite's IMMEDIATE transactions already serialise them.
+    transaction-scoped advisory locks on the client, its networks and one or
+    all of the service-day's tickets (`offering.lock_slot_offering` takes
+    them), which makes the counts and the insert atomic, so parallel requests
+    cannot slip past the limits together. With one ticket, up to
+    `service_day_tickets() - 1` other bookings of the day may be in flight,
+    unseen: the day's count is safe only that far below the limit, and
+    nearer it the booking is redone under every ticket (`NearDayLimit`).
+    SQLite's IMMEDIATE transactions already serialise them.
     """
     counts = unpaid_counts(
         client_key=client_key,
@@ -281,8 +291,14 @@ def _check_unpaid_limits(
         or counts["held_by_network"] >= settings.BOOKING_MAX_UNPAID_PER_NETWORK
     ):
         raise exceptions.TooManyUnpaidBookings(exceptions.TOO_MANY_HOLDS_FOR_NETWORK)
-    if counts["held_on_day"] >= settings.BOOKING_MAX_UNPAID_PER_SERVICE_DAY:
+    day_limit = settings.BOOKING_MAX_UNPAID_PER_SERVICE_DAY
+    if counts["held_on_day"] >= day_limit:
         raise exceptions.TooManyUnpaidBookings(exceptions.TOO_MANY_HOLDS_FOR_DAY)
+    if (
+        not day_count_exact
+        and counts["held_on_day"] + service_day_tickets() > day_limit
+    ):
+        raise NearDayLimit()
 
 
 class UnpaidNetworks(NamedTuple):

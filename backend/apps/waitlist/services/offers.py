@@ -19,7 +19,7 @@ from apps.availability.selectors import availability_bookable
 from apps.availability.services import availabilities_set_held, lock_availabilities
 from apps.bookings.models import Booking, BookingEvent
 from apps.bookings.services import booking_create, check_slots_bookable
-from apps.bookings.services.locking import lock_slot_offering
+from apps.bookings.services.offering import lock_slot_offering
 from apps.waitlist import emails, exceptions
 from apps.waitlist.models import WaitlistEntry, WaitlistOffer, new_token, token_hash
 from apps.waitlist.selectors import fits_window
@@ -72,7 +72,7 @@ def waitlist_offer_make(
         )
         if entry is None or entry.status != EntryStatus.WAITING:
             raise exceptions.EntryClosed()
-        slots, service = lock_slot_offering(
+        slots, service, _ = lock_slot_offering(
             availability_id=availability_id,
             service_id=entry.service_id,
             client_lock=None,
