@@ -16,6 +16,8 @@ from apps.business.selectors import business_settings
 from apps.notifications.models import Notification
 from apps.services.tests.factories import ServiceFactory
 from apps.staff.tests.factories import StaffFactory
+from common.db import ClashingInsert, run_write_transaction
+from common.exceptions import LockTimeout
 
 
 def book(client, payload, **headers):
@@ -108,6 +110,21 @@ def test_a_reference_drawn_twice_is_redrawn_in_a_fresh_transaction(
     assert Notification.objects.filter(booking=booking).count() == 1
     assert Booking.objects.filter(availability=booking.availability).count() == 1
     assert IdempotencyKey.objects.count() == (1 if keyed else 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_clashes_every_time_ends_in_its_exhausted_answer():
+    """A redo that never settles (the service-day cap's NearDayLimit) gives
+    the error it names, a 503 the guest may retry, not a 500."""
+    attempts = []
+
+    def work():
+        attempts.append(Booking.objects.count())
+        raise ClashingInsert(exhausted=LockTimeout())
+
+    with pytest.raises(LockTimeout):
+        run_write_transaction(work)
+    assert len(attempts) == 3
 
 
 @pytest.mark.django_db(transaction=True)

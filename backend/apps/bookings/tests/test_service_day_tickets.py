@@ -142,3 +142,41 @@ def test_near_the_cap_a_booking_takes_every_ticket_and_the_next_waits(
     first, second = _race_two(day_slots, service)
     assert first == [("locked", True)]
     assert second == [("waited out", None)]
+
+
+@override_settings(BOOKING_MAX_UNPAID_PER_SERVICE_DAY=8)
+def test_a_count_nearer_the_cap_than_the_lock_assumed_redoes_the_booking(
+    guest_payload, day_slots, service, proxied, monkeypatch
+):
+    """Five holds: the statement takes one ticket (5 + 2 <= 8). If its count
+    then finds two more committed meanwhile, the booking is redone whole,
+    under every ticket, and succeeds: one booking, one event, one email."""
+    from apps.bookings.models import BookingEvent
+    from apps.bookings.services import create
+    from apps.notifications.models import Notification
+
+    for index, slot in enumerate(day_slots[10:15]):
+        BookingFactory(availability=slot, service=service, client_key=f"k{index}")
+    real_counts, real_lock = create.unpaid_counts, create.lock_slot_offering
+    exact_seen = []
+
+    def lock(**arguments):
+        result = real_lock(**arguments)
+        exact_seen.append(result[2])
+        return result
+
+    def counts(**keys):
+        found = real_counts(**keys)
+        if len(exact_seen) == 1:  # the first attempt: two more holds appear
+            found["held_on_day"] += 2
+        return found
+
+    monkeypatch.setattr(create, "lock_slot_offering", lock)
+    monkeypatch.setattr(create, "unpaid_counts", counts)
+    response = _book(guest_payload, day_slots[0], 0)
+
+    assert response.status_code == 201, response.content
+    assert exact_seen == [False, True]
+    booking = Booking.objects.get(reference=response.json()["reference"])
+    assert BookingEvent.objects.filter(booking=booking).count() == 1
+    assert Notification.objects.filter(booking=booking).count() == 1
