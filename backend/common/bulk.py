@@ -18,7 +18,8 @@ from typing import TypeVar
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import JSONField, Model
+from django.db.models import Model
+from django.utils.functional import Promise
 
 # Fewer rows than this go through bulk_create: one row's quoting is cheap.
 MIN_ROWS = 2
@@ -30,7 +31,7 @@ def _plain(value):
     if isinstance(value, datetime | date | time):
         # Full precision (DjangoJSONEncoder would cut microseconds).
         return value.isoformat()
-    if isinstance(value, Decimal | UUID):
+    if isinstance(value, Decimal | UUID | Promise):
         return str(value)
     raise TypeError(f"{type(value).__name__} has no JSON form for a bulk insert")
 
@@ -40,8 +41,7 @@ def bulk_insert(objs: list[M]) -> list[M]:
     their primary keys; the same result as `Model.objects.bulk_create(objs)`.
 
     Field defaults are applied by the model's constructor, as bulk_create
-    relies on too; values go through each field's `get_prep_value`, so a
-    JSONField's value is stored as the JSON it holds.
+    relies on too.
     """
     if not objs:
         return objs
@@ -56,17 +56,11 @@ def bulk_insert(objs: list[M]) -> list[M]:
         or any(getattr(field, "auto_now", False) for field in fields)
     ):
         return model.objects.bulk_create(objs)
-    rows = [
-        {
-            field.column: (
-                getattr(obj, field.attname)
-                if isinstance(field, JSONField)
-                else field.get_prep_value(getattr(obj, field.attname))
-            )
-            for field in fields
-        }
-        for obj in objs
-    ]
+    # The attributes as they are (a JSONField's value is the JSON it holds);
+    # `_plain` writes what JSON has no form for. No per-field preparation: for
+    # a thousand rows of fifteen fields it cost more than the insert.
+    names = [(field.column, field.attname) for field in fields]
+    rows = [{column: getattr(obj, name) for column, name in names} for obj in objs]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     table = quote(meta.db_table)
