@@ -3,7 +3,7 @@
 import hmac
 from datetime import date, datetime, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent, BookingSlot
 from apps.bookings.phones import phone_key
@@ -179,4 +179,40 @@ def desk_week(*, staff_id: int, first_day: date) -> list[Booking]:
             availability__start_time__lt=end,
         )
         .order_by("availability__start_time", "pk")
+    )
+
+
+def events_load_bookings(events: list[BookingEvent]) -> None:
+    """Give each event its booking (with service, staff and first slot), in one
+    query for those not loaded yet: a listener of a batch announcement
+    (`record_events`) calls it only when it reads the bookings, so a batch
+    pays for no model nobody reads.
+
+    Of the relations, only what listeners read is loaded (the names, the
+    slot's times): an expiry batch's thousand services, staff members and
+    slots otherwise cost more to build than the bookings themselves. Reading
+    another of their fields costs a query per booking.
+    """
+    bookings = Booking.objects.select_related("service", "staff", "availability")
+    prefetch_related_objects(
+        events,
+        Prefetch(
+            "booking",
+            queryset=bookings.only(
+                *(field.name for field in Booking._meta.concrete_fields),
+                "service__name",
+                "staff__name",
+                "availability__start_time",
+                "availability__end_time",
+            ),
+        ),
+    )
+
+
+def booking_slot_starts(booking_ids: list[int]) -> list[datetime]:
+    """When the first slot of each of these bookings starts (one query)."""
+    return list(
+        Booking.objects.filter(pk__in=booking_ids, availability__isnull=False)
+        .values_list("availability__start_time", flat=True)
+        .distinct()
     )

@@ -19,6 +19,7 @@ from apps.bookings.models import Booking, email_key
 from apps.notifications import exceptions
 from apps.notifications.models import Notification, NotificationAttachment
 from apps.notifications.snapshots import booking_snapshot
+from common.bulk import bulk_insert
 
 Status = Notification.Status
 
@@ -115,9 +116,7 @@ def queue(pending: list[PendingEmail]) -> list[Notification]:
     pending = [item for item in pending if item.notification.recipient]
     if not pending:
         return []
-    notifications = Notification.objects.bulk_create(
-        [item.notification for item in pending]
-    )
+    notifications = bulk_insert([item.notification for item in pending])
     files = [
         NotificationAttachment(
             notification=notification,

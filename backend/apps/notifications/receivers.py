@@ -13,6 +13,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from apps.bookings.models import Booking, BookingEvent
+from apps.bookings.selectors import events_load_bookings
 from apps.bookings.signals import booking_access_link_issued, booking_events_recorded
 from apps.notifications import calendars, outbox
 from apps.notifications.models import Notification
@@ -30,6 +31,9 @@ GUEST_CAUSED_SOURCES = frozenset({Source.GUEST, Source.SYSTEM})
 
 @receiver(booking_events_recorded, dispatch_uid="notifications.queue_emails")
 def queue_booking_emails(sender, *, events, notify_guest=True, **kwargs):
+    if notify_guest or any(event.kind not in _SILENT_KINDS for event in events):
+        # A batch's bookings in one query (none for bookings already loaded).
+        events_load_bookings(events)
     pending: list[outbox.PendingEmail] = []
     for event in events:
         emails_for = _EMAILS_BY_KIND.get(event.kind)
@@ -205,6 +209,10 @@ def queue_access_link(sender, *, booking, token, expires_at, **kwargs):
         ]
     )
 
+
+# Kinds whose only work is the guest's email: when the guest is not to be
+# told (an expiry backlog cleared with --no-email), their bookings are not read.
+_SILENT_KINDS = frozenset({EventKind.CANCELLED, EventKind.EXPIRED})
 
 _EMAILS_BY_KIND = {
     EventKind.CREATED: _created,

@@ -65,11 +65,13 @@ def booking_snapshot(
     slot = booking.availability
     ends_at = booking.ends_at or (slot.end_time if slot else None)
     locale = locale or booking.locale or settings.LANGUAGE_CODE
-    with translation.override(locale):
-        # The business's words in the reader's language (texts per language).
-        instructions = (
-            payment_instructions_text() if kind in _KINDS_WITH_INSTRUCTIONS else ""
-        )
+    instructions = ""
+    if kind in _KINDS_WITH_INSTRUCTIONS:
+        # The business's words in the reader's language (texts per language);
+        # only switched to when read: an expiry batch writes a thousand
+        # snapshots without instructions.
+        with translation.override(locale):
+            instructions = payment_instructions_text()
     return {
         "locale": locale,
         "booking": {

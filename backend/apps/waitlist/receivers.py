@@ -24,6 +24,7 @@ from django.utils.dateparse import parse_datetime
 from apps.availability.models import Availability
 from apps.availability.signals import slots_written
 from apps.bookings.models import BookingEvent
+from apps.bookings.selectors import booking_slot_starts
 from apps.bookings.signals import booking_events_recorded, desk_panels
 from apps.waitlist.selectors import waitlist_entries_for_day
 
@@ -31,11 +32,13 @@ logger = logging.getLogger(__name__)
 
 Kind = BookingEvent.Kind
 _FREEING = {Kind.CANCELLED, Kind.EXPIRED, Kind.RESCHEDULED}
+_BOOKING = BookingEvent._meta.get_field("booking")
 
 
 @receiver(booking_events_recorded, dispatch_uid="waitlist.slots_freed")
 def offer_freed_slots(sender, *, events, **kwargs):
     days = set()
+    unloaded = []
     for event in events:
         if event.kind not in _FREEING:
             continue
@@ -44,9 +47,18 @@ def offer_freed_slots(sender, *, events, **kwargs):
             if before:
                 days.add(timezone.localdate(_parse(before)))
             continue
+        if not _BOOKING.is_cached(event):
+            # A batch (an expiry) announces its events without their
+            # bookings: their slots' starts are asked for at once, below.
+            unloaded.append(event.booking_id)
+            continue
         slot = event.booking.availability
         if slot is not None:
             days.add(timezone.localdate(slot.start_time))
+    if unloaded:
+        days.update(
+            timezone.localdate(start) for start in booking_slot_starts(unloaded)
+        )
     if days:
         transaction.on_commit(partial(_offer, days), robust=True)
 

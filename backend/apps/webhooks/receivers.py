@@ -5,11 +5,12 @@ written here commit or roll back with it. Connected in
 `WebhooksConfig.ready()`; bookings and payments never import this app.
 """
 
-from functools import partial
+from functools import cache, partial
 
 from django.dispatch import receiver
 
 from apps.bookings.models import BookingEvent
+from apps.bookings.selectors import events_load_bookings
 from apps.bookings.signals import booking_events_recorded
 from apps.payments.signals import bank_transaction_unmatched
 from apps.webhooks import outbox, payloads
@@ -27,17 +28,21 @@ EVENT_TYPES = {
 }
 
 
-def _booking_data(event: BookingEvent, include_contact: bool) -> dict:
+def _booking_data(event: BookingEvent, load, include_contact: bool) -> dict:
+    load()
     return payloads.booking_data(event, include_contact=include_contact)
 
 
 @receiver(booking_events_recorded, dispatch_uid="webhooks.queue_booking_events")
 def queue_booking_webhooks(sender, *, events, **kwargs):
+    # The bookings are read only for a message an endpoint subscribes to,
+    # then for the whole announcement at once.
+    load = cache(partial(events_load_bookings, events))
     outbox.queue(
         outbox.Occurrence(
             event_type=EVENT_TYPES[event.kind],
             timestamp=event.created_at,
-            data=partial(_booking_data, event),
+            data=partial(_booking_data, event, load),
             booking_id=event.booking_id,
         )
         for event in events

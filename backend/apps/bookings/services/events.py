@@ -44,17 +44,17 @@ def record_event(
 
 
 def record_events(
-    events: list[BookingEvent], *, bookings: list[Booking], notify_guest: bool = True
+    events: list[BookingEvent], *, notify_guest: bool = True
 ) -> list[BookingEvent]:
     """Write many events in one insert (an expiry batch) and announce them once.
 
-    `bookings` are the changed bookings, loaded with their relations; each
-    event is given its own before the announcement.
+    The events' bookings are not loaded here: a listener that reads them
+    loads them for the whole batch in one query
+    (`selectors.events_load_bookings`), and one that needs less (the
+    waiting list: when the freed slots start) asks for just that. So a batch
+    whose guests are not told pays for no booking model.
     """
     created = BookingEvent.objects.bulk_create(events)
-    by_id = {booking.pk: booking for booking in bookings}
-    for event in created:
-        event.booking = by_id[event.booking_id]
     booking_events_recorded.send(
         sender=BookingEvent, events=created, notify_guest=notify_guest
     )

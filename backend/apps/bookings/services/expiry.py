@@ -1,10 +1,12 @@
 """The payment deadline: unpaid bookings past it are cancelled in batches."""
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -127,32 +129,10 @@ def _expire_batch(
         )
         # A booking is expired only with every one of its slots locked here.
         whole = [pk for pk, slots in slots_of.items() if slots <= locked_slot_ids]
-        # Re-checked under the lock: a booking verified or cancelled since
-        # the candidates were read no longer matches and is left alone, and
-        # one moved since (a reschedule moves its first slot) holds other
-        # slots than the ones read, so it is left alone too.
-        bookings = [
-            (pk, slot_id, reference)
-            for pk, slot_id, reference in Booking.objects.select_for_update(
-                no_key=True, skip_locked=True
-            )
-            .filter(
-                pk__in=whole,
-                status=Status.AWAITING_PAYMENT,
-                payment_expires_at__lte=now,
-            )
-            .order_by("pk")
-            .values_list("pk", "availability_id", "reference")
-            if slot_id == first_slot[pk]
-        ]
+        bookings = _cancel_unchanged([(pk, first_slot[pk]) for pk in whole], now=now)
         if not bookings:
             return [], 0
         expired_ids = [pk for pk, _, _ in bookings]
-        Booking.objects.filter(pk__in=expired_ids).update(
-            status=Status.CANCELLED,
-            cancel_reason=PAYMENT_TIMEOUT_REASON,
-            updated_at=now,
-        )
         released = sorted({slot for pk in expired_ids for slot in slots_of[pk]})
         BookingSlot.objects.filter(booking_id__in=expired_ids, active=True).update(
             active=False
@@ -171,11 +151,55 @@ def _expire_batch(
                 )
                 for pk in expired_ids
             ],
-            bookings=list(
-                Booking.objects.select_related(
-                    "service", "staff", "availability"
-                ).filter(pk__in=expired_ids)
-            ),
             notify_guest=notify,
         )
     return [reference for _, _, reference in bookings], len(released)
+
+
+def _cancel_unchanged(picked: list[tuple[int, int]], *, now: datetime) -> list[tuple]:
+    """Lock, re-check and cancel the picked (booking, first slot) pairs in one
+    set-based statement; return (pk, slot, reference) of those cancelled.
+
+    Re-checked under the lock: a booking verified or cancelled since the
+    candidates were read no longer matches and is left alone, and one moved
+    since (a reschedule moves its first slot) holds other slots than the
+    ones read, so it is left alone too. Rows another writer holds are
+    skipped (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers).
+    """
+    if not picked:
+        return []
+    ops = connection.ops
+    table = ops.quote_name(Booking._meta.db_table)
+    params = [
+        Status.CANCELLED,
+        PAYMENT_TIMEOUT_REASON,
+        ops.adapt_datetimefield_value(now),
+        Status.AWAITING_PAYMENT,
+        ops.adapt_datetimefield_value(now),
+    ]
+    if connection.vendor == "postgresql":
+        sql = f"""
+            UPDATE {table} SET status = %s, cancel_reason = %s, updated_at = %s
+            WHERE id IN (
+                SELECT booking.id FROM {table} booking
+                JOIN unnest(%s::bigint[], %s::bigint[]) AS picked (id, slot)
+                    ON picked.id = booking.id AND picked.slot = booking.availability_id
+                WHERE booking.status = %s AND booking.payment_expires_at <= %s
+                ORDER BY booking.id
+                FOR NO KEY UPDATE OF booking SKIP LOCKED
+            )
+            RETURNING id, availability_id, reference"""
+        params[3:3] = [[pk for pk, _ in picked], [slot for _, slot in picked]]
+    else:
+        sql = f"""
+            UPDATE {table} SET status = %s, cancel_reason = %s, updated_at = %s
+            WHERE status = %s AND payment_expires_at <= %s
+            AND (id, availability_id) IN (
+                SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')
+                FROM json_each(%s)
+            )
+            RETURNING id, availability_id, reference"""
+        params.append(json.dumps(picked))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(cursor.fetchall())
