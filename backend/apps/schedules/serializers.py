@@ -208,10 +208,17 @@ class ClosureResultSerializer(ClosureSerializer):
         fields = [*ClosureSerializer.Meta.fields, "bookings"]
 
 
+# The 409 codes of a closure write (settings.ENUM_NAME_OVERRIDES names them).
+CLOSURE_CONFLICT_CODES = ("closure_conflicts", "conflict")
+
+
 class ClosureConflictErrorSerializer(serializers.Serializer):
     """The 409 body of a closure write: the usual error, and the bookings."""
 
-    code = serializers.CharField(help_text="`closure_conflicts`, or another code.")
+    code = serializers.ChoiceField(
+        choices=CLOSURE_CONFLICT_CODES,
+        help_text="`closure_conflicts`, or `conflict` when a concurrent write won.",
+    )
     detail = serializers.CharField()
     bookings = ConflictingBookingSerializer(
         many=True,
