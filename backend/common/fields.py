@@ -136,6 +136,20 @@ class TimeOfDayField(serializers.TimeField):
         return super().to_internal_value(data)
 
 
+class StaffUsernameField(serializers.SlugRelatedField):
+    """Who did it, by username (read-only): its own help text, not the one
+    Django's user model gives the username input ("Required. 150 characters
+    or fewer...")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text", "The staff user's username; null when none is recorded."
+        )
+        super().__init__(
+            slug_field="username", read_only=True, allow_null=True, **kwargs
+        )
+
+
 class AnyOfFields:
     """Serializer mixin: at least one of `any_of_fields` is sent, not blank.
 

@@ -10,7 +10,13 @@ from apps.availability.models import Availability
 from apps.bookings.models import Booking, BookingEvent, DeskPayment
 from apps.bookings.payment_instructions import booking_payment_instructions
 from apps.bookings.phones import phone_international, phone_to_e164
-from common.fields import AnyOfFields, BodyIdField, IdRelatedField, JsonBooleanField
+from common.fields import (
+    AnyOfFields,
+    BodyIdField,
+    IdRelatedField,
+    JsonBooleanField,
+    StaffUsernameField,
+)
 
 # What people type around the digits; letters are refused, though
 # libphonenumber would read them as a keypad's (ABC -> 2).
@@ -221,9 +227,7 @@ class BookingEventSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Empty for the event that created the booking.",
     )
-    actor = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
+    actor = StaffUsernameField()
 
     class Meta:
         model = BookingEvent
@@ -256,9 +260,7 @@ class BookingSerializer(serializers.ModelSerializer):
         "than one slot takes the consecutive slots after the first).",
     )
     currency = serializers.SerializerMethodField()
-    payment_verified_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
+    payment_verified_by = StaffUsernameField()
     payment_instructions = serializers.SerializerMethodField()
     customer_phone = PhoneField(read_only=True)
     customer_email = OptionalEmailField(read_only=True)

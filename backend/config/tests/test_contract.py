@@ -333,3 +333,12 @@ def test_the_browsable_api_offers_a_json_form(staff_client):
 
 def test_the_yaml_file_parses_to_the_same_document():
     assert yaml.safe_load(SCHEMA_FILE.read_text()) == spec()
+
+
+def test_read_only_usernames_do_not_carry_the_username_input_help():
+    """Issue 34: `imported_by` and the like said "Required. 150 characters or
+    fewer..." (Django's help for typing a username), though they are read-only."""
+    text = SCHEMA_FILE.read_text()
+    assert "150 characters or fewer" not in text
+    imported_by = spec()["components"]["schemas"]["BankStatementImport"]["properties"]
+    assert imported_by["imported_by"]["readOnly"] is True
