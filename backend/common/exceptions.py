@@ -47,3 +47,20 @@ class LockTimeout(DomainError):
         "Please try again in a moment."
     )
     retry_after = 2
+
+
+def raises(*errors: type[Exception]):
+    """Declare the errors a view's handler may answer with, beside the handler.
+
+    The schema documents, per operation, only these codes besides the ones
+    that follow from the view's own setup (common.schema_errors), so a client
+    can narrow an error by operation; the contract check of every test's
+    responses fails on a code the handler did not declare. Takes DomainError
+    subclasses and DRF exceptions the view raises itself (NotFound).
+    """
+
+    def mark(handler):
+        handler.declared_errors = (*getattr(handler, "declared_errors", ()), *errors)
+        return handler
+
+    return mark

@@ -136,6 +136,48 @@ class TimeOfDayField(serializers.TimeField):
         return super().to_internal_value(data)
 
 
+class StaffUsernameField(serializers.SlugRelatedField):
+    """Who did it, by username (read-only): its own help text, not the one
+    Django's user model gives the username input ("Required. 150 characters
+    or fewer...")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text", "The staff user's username; null when none is recorded."
+        )
+        super().__init__(
+            slug_field="username", read_only=True, allow_null=True, **kwargs
+        )
+
+
+class AnyOfFields:
+    """Serializer mixin: at least one of `any_of_fields` is sent, not blank.
+
+    The serializer's `validate` enforces it; the schema states it as an
+    `anyOf` of `required` beside the properties (common.schema), a form
+    client generators read as one class with every field.
+    """
+
+    any_of_fields: tuple[str, ...] = ()
+
+
+class AudienceField(serializers.Field):
+    """Which side of a guest/staff resource a body is: `staff` or `public`.
+
+    Guests and staff read the same URLs in two shapes; this read-only field
+    names the shape, so a client picks it by the schema's discriminator
+    instead of guessing from which fields are present.
+    """
+
+    def __init__(self, audience: str, **kwargs):
+        self.audience = audience
+        kwargs.update(read_only=True, source="*")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> str:
+        return self.audience
+
+
 def refuse_coerced_json_types():
     """Text fields take a JSON string and many-relations a JSON array, as the
     schema types them: DRF turned `0` into "0" and read `{}` as an empty list,

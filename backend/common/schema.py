@@ -13,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
     OpenApiSerializerFieldExtension,
 )
 from drf_spectacular.openapi import AutoSchema
@@ -26,30 +27,10 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from common.api import ErrorSerializer
-from common.errors import codes_for_status, error_code_values
+from common.errors import error_code_values
 from common.fields import ID_SCHEMA
+from common.schema_errors import add_error_responses, error_schemas
 
-READ_ERRORS = {
-    "400": "Invalid input or query parameters; `errors` lists the fields.",
-    "401": "Not authenticated, or a wrong token.",
-    "403": "Not allowed: not a staff user, or a failed CSRF check.",
-    "404": "No such object or page.",
-    "405": "This path does not take that HTTP method; the `Allow` header lists "
-    "the ones it does.",
-    "406": "The `Accept` header asks for a format this API does not serve.",
-    "500": "A bug on our side; nothing was half-written.",
-    "503": "Briefly unavailable (database restarting, or another request holds "
-    "the rows); retry after the `Retry-After` header's seconds.",
-}
-WRITE_ERRORS = {
-    "409": "The current state does not allow this; see `code`.",
-    "413": "The request body is larger than this API accepts.",
-    "415": "The body's Content-Type is not the one this operation takes.",
-}
-TOO_MANY_REQUESTS = (
-    "Too many requests from this client; retry after the `Retry-After` "
-    "header's seconds."
-)
 RETRY_AFTER = {
     "description": "Seconds to wait before sending the same request again.",
     "schema": {"type": "integer", "minimum": 0},
@@ -73,17 +54,16 @@ STANDARD_SUMMARIES = {
 def audience_schemas(*, staff, public, name: str, list_description: str) -> dict:
     """extend_schema_view arguments for a resource guests read and staff manage.
 
-    Reads answer one of two shapes (`oneOf`, the staff one first: a staff
-    body has every field of the public one, and response schemas forbid
-    fields they do not name, so exactly one matches); writes are staff-only
-    and take and return the staff shape.
+    Reads answer one of two shapes (`oneOf`), told apart by the read-only
+    `audience` field each carries (`staff` or `public`, the discriminator);
+    writes are staff-only and take and return the staff shape.
     """
 
     def either(many=False):
         return PolymorphicProxySerializer(
             component_name=name,
-            serializers=[staff, public],
-            resource_type_field_name=None,
+            serializers={"staff": staff, "public": public},
+            resource_type_field_name="audience",
             many=many,
         )
 
@@ -139,6 +119,42 @@ class RelatedIdField(OpenApiSerializerFieldExtension):
         return dict(ID_SCHEMA)
 
 
+class AnyOfFieldsSchema(OpenApiSerializerExtension):
+    """A request body that needs one of several fields, not blank: `not` all
+    of them absent or blank. openapi-python-client read `anyOf` branches
+    (with or without properties) as a class per branch or as `Any`; `not`
+    beside the properties leaves it one class with every field."""
+
+    target_class = "common.fields.AnyOfFields"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(
+            self.target, direction, bypass_extensions=True
+        )
+        if direction == "request":
+            blank = {"type": "string", "pattern": r"^\s*$"}
+            schema["not"] = {
+                "properties": {name: blank for name in self.target.any_of_fields}
+            }
+        return schema
+
+
+class AudienceFieldSchema(OpenApiSerializerFieldExtension):
+    """`audience` is one fixed word per shape: the discriminator's value."""
+
+    target_class = "common.fields.AudienceField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        audience = self.target.audience
+        return {
+            "type": "string",
+            "const": audience,
+            "readOnly": True,
+            "description": f"Always `{audience}`: which shape this body is.",
+        }
+
+
 class ContractAutoSchema(AutoSchema):
     def _action(self) -> str | None:
         return getattr(self.view, "action", None)
@@ -190,31 +206,18 @@ class ContractAutoSchema(AutoSchema):
             for permission in self.view.get_permissions()
         )
 
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction=direction)
-        errors = dict(READ_ERRORS)
-        if self.method not in ("GET", "HEAD", "OPTIONS"):
-            errors.update(WRITE_ERRORS)
-        if self.view.get_throttles():
-            errors["429"] = TOO_MANY_REQUESTS
-        for status_code, description in sorted(errors.items()):
-            if status_code in responses:
-                continue
-            codes = ", ".join(
-                f"`{code}`" for code in codes_for_status(int(status_code))
-            )
-            responses[status_code] = self._get_response_for_code(
-                OpenApiResponse(
-                    ErrorSerializer, description=f"{description} Codes: {codes}."
-                ),
-                status_code,
-                media_types=["application/json"],
-            )
-            if status_code in ("429", "503"):
-                responses[status_code]["headers"] = {
-                    "Retry-After": {**RETRY_AFTER, "required": True}
-                }
-        return responses
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None:
+            add_error_responses(self, operation, self._error_response)
+        return operation
+
+    def _error_response(self, status_code: str, description: str) -> dict:
+        return self._get_response_for_code(
+            OpenApiResponse(ErrorSerializer, description=description),
+            status_code,
+            media_types=["application/json"],
+        )
 
 
 def _operations(result):
@@ -286,6 +289,7 @@ def contract_postprocessing_hook(result, generator, request, public):
         own_id = schema.get("properties", {}).get("id")
         if own_id is not None and own_id.get("type") == "integer":
             own_id.update(ID_SCHEMA)
+    error_schemas(result)
     for _path, _method, operation in _operations(result):
         for parameter in operation.get("parameters", []):
             if _names_an_id(parameter):

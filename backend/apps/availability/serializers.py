@@ -5,7 +5,12 @@ from apps.availability.models import Availability
 from apps.services.models import Service
 from apps.staff.models import Staff
 from common.dates import validate_allowed_date
-from common.fields import IdField, IdRelatedField, unknown_id_message
+from common.fields import (
+    AudienceField,
+    IdField,
+    IdRelatedField,
+    unknown_id_message,
+)
 
 
 class AvailabilitySerializer(serializers.ModelSerializer):
@@ -15,10 +20,12 @@ class AvailabilitySerializer(serializers.ModelSerializer):
 
     serializer_related_field = IdRelatedField
     staff_name = serializers.CharField(source="staff.name", read_only=True)
+    audience = AudienceField("staff")
 
     class Meta:
         model = Availability
         fields = [
+            "audience",
             "id",
             "staff",
             "staff_name",
@@ -48,6 +55,7 @@ class BookableSlotSerializer(serializers.Serializer):
     # It renders the rows of availability_bookable_rows (mappings, not model
     # instances); the fields are declared for the schema and the date format.
 
+    audience = AudienceField("public")
     id = serializers.IntegerField(read_only=True)
     staff = serializers.IntegerField(source="staff_id", read_only=True)
     staff_name = serializers.CharField(read_only=True)
@@ -59,6 +67,7 @@ class BookableSlotSerializer(serializers.Serializer):
         # more than the page's SQL. The datetime field keeps DRF's format.
         when = self.fields["start_time"].to_representation
         return {
+            "audience": "public",
             "id": row["id"],
             "staff": row["staff_id"],
             "staff_name": row["staff_name"],

@@ -3,6 +3,7 @@ from rest_framework import status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from apps.availability import exceptions as availability_errors
 from apps.availability import services
 from apps.availability.filters import AvailabilityFilter
 from apps.availability.models import Availability
@@ -15,6 +16,7 @@ from apps.availability.serializers import (
     BookableSlotQuerySerializer,
     BookableSlotSerializer,
 )
+from common.exceptions import LockTimeout, raises
 from common.filters import StrictFilterBackend
 from common.permissions import has_staff_permission, model_permissions
 from common.schema import audience_schemas
@@ -98,12 +100,28 @@ class AvailabilityViewSet(viewsets.ModelViewSet):
             return AvailabilitySerializer
         return BookableSlotSerializer
 
+    @raises(
+        availability_errors.InvalidSlotTimes,
+        availability_errors.SlotOverlap,
+        availability_errors.SlotOutOfRange,
+        availability_errors.SlotHasActiveBooking,
+        availability_errors.SlotHeld,
+        LockTimeout,
+    )
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         slot = services.availability_create(**serializer.validated_data)
         return Response(self.get_serializer(slot).data, status=status.HTTP_201_CREATED)
 
+    @raises(
+        availability_errors.InvalidSlotTimes,
+        availability_errors.SlotOverlap,
+        availability_errors.SlotOutOfRange,
+        availability_errors.SlotHasActiveBooking,
+        availability_errors.SlotHeld,
+        LockTimeout,
+    )
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         serializer = self.get_serializer(
@@ -115,6 +133,11 @@ class AvailabilityViewSet(viewsets.ModelViewSet):
         )
         return Response(self.get_serializer(slot).data)
 
+    @raises(
+        availability_errors.SlotHasActiveBooking,
+        availability_errors.SlotHeld,
+        LockTimeout,
+    )
     def destroy(self, request, *args, **kwargs):
         services.availability_delete(availability=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

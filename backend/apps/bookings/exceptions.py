@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from common.exceptions import DomainError, InvalidInput
+from common.exceptions import DomainError, InvalidInput, LockTimeout
 from common.fields import unknown_id_message
 
 
@@ -157,3 +157,51 @@ class RescheduleNoticePassed(DomainError):
         "Confirmed bookings can be moved online only up to the notice period "
         "before the appointment. Please contact us."
     )
+
+
+# What each booking operation may answer, for the views' `raises`
+# declarations (common.exceptions.raises): the schema documents these codes
+# per operation, and a test's response with any other fails the contract.
+CREATE_ERRORS = (
+    UnknownService,
+    UnknownSlot,
+    UnknownStaff,
+    InactiveService,
+    InactiveStaff,
+    ServiceNotOffered,
+    SlotTooShort,
+    SlotInPast,
+    SlotTooSoon,
+    StaffMismatch,
+    EmailRequired,
+    SlotUnavailable,
+    TooManyUnpaidBookings,
+    LockTimeout,
+)
+CANCEL_ERRORS = (
+    InvalidTransition,
+    BookingAlreadyStarted,
+    CancellationNoticePassed,
+    LockTimeout,
+)
+UPDATE_ERRORS = (
+    *CANCEL_ERRORS,
+    NothingToRefund,
+    BookingImmutable,
+    BookingNotStarted,
+)
+COMPLETE_ERRORS = (InvalidTransition, BookingNotStarted, LockTimeout)
+# A reschedule books the new slot, so it answers what booking it would.
+RESCHEDULE_ERRORS = (
+    InvalidTransition,
+    BookingAlreadyStarted,
+    RescheduleNoticePassed,
+    SameSlot,
+    InactiveStaff,
+    ServiceNotOffered,
+    SlotTooShort,
+    SlotInPast,
+    SlotTooSoon,
+    SlotUnavailable,
+    LockTimeout,
+)

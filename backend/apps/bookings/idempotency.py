@@ -93,6 +93,10 @@ class InvalidIdempotencyKey(DomainError):
     )
 
 
+# What a keyed request may answer besides its operation's own errors.
+ERRORS = (InvalidIdempotencyKey, IdempotencyKeyReused, IdempotentRequestInProgress)
+
+
 @dataclass(frozen=True)
 class IdempotentRequest:
     key: str

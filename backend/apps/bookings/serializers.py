@@ -1,6 +1,7 @@
 import re
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,7 +10,13 @@ from apps.availability.models import Availability
 from apps.bookings.models import Booking, BookingEvent, DeskPayment
 from apps.bookings.payment_instructions import booking_payment_instructions
 from apps.bookings.phones import phone_international, phone_to_e164
-from common.fields import BodyIdField, IdRelatedField, JsonBooleanField
+from common.fields import (
+    AnyOfFields,
+    BodyIdField,
+    IdRelatedField,
+    JsonBooleanField,
+    StaffUsernameField,
+)
 
 # What people type around the digits; letters are refused, though
 # libphonenumber would read them as a keypad's (ABC -> 2).
@@ -220,9 +227,7 @@ class BookingEventSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Empty for the event that created the booking.",
     )
-    actor = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
+    actor = StaffUsernameField()
 
     class Meta:
         model = BookingEvent
@@ -255,9 +260,7 @@ class BookingSerializer(serializers.ModelSerializer):
         "than one slot takes the consecutive slots after the first).",
     )
     currency = serializers.SerializerMethodField()
-    payment_verified_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
+    payment_verified_by = StaffUsernameField()
     payment_instructions = serializers.SerializerMethodField()
     customer_phone = PhoneField(read_only=True)
     customer_email = OptionalEmailField(read_only=True)
@@ -377,11 +380,15 @@ class BookingDetailSerializer(BookingSerializer):
         read_only_fields = fields
 
 
-class GuestLookupSerializer(serializers.Serializer):
+class GuestLookupSerializer(AnyOfFields, serializers.Serializer):
     """Proof that a guest may see a booking: its reference and their contact,
     or the token of a link emailed to the booking's address."""
 
-    reference = serializers.CharField(max_length=20)
+    any_of_fields = ("email", "phone", "access_token")
+
+    # Spaces around it are trimmed, so one of spaces alone is blank: the
+    # pattern tells the schema so (the blank check answers first).
+    reference = serializers.CharField(max_length=20, validators=[RegexValidator(r"\S")])
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
     access_token = serializers.CharField(
@@ -394,7 +401,7 @@ class GuestLookupSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        if not any(attrs.get(field) for field in ("email", "phone", "access_token")):
+        if not any(attrs.get(field) for field in self.any_of_fields):
             raise serializers.ValidationError(
                 {"email": [_("Give the email or the phone number used to book.")]}
             )

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.db import transaction
 from drf_spectacular.utils import (
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -18,7 +17,7 @@ from apps.availability.serializers import (
     BookableSlotSerializer,
 )
 from apps.availability.views import bookable_slot_page
-from apps.bookings import guest_access, idempotency, selectors, services
+from apps.bookings import exceptions, guest_access, idempotency, selectors, services
 from apps.bookings.filters import BookingFilter
 from apps.bookings.models import Booking, BookingEvent
 from apps.bookings.serializers import (
@@ -39,8 +38,8 @@ from apps.bookings.throttles import (
     BookingLookupThrottle,
     DeskBookingThrottle,
 )
-from common.api import ErrorSerializer, UncountedPagination
-from common.exceptions import DomainError
+from common.api import UncountedPagination
+from common.exceptions import DomainError, LockTimeout, raises
 from common.http import ClientKeys, client_keys
 from common.permissions import PUBLIC, action_permissions, has_staff_permission
 
@@ -185,13 +184,7 @@ class BookingViewSet(
     @extend_schema(
         request=BookingCreateSerializer,
         summary="Book a slot (guests and staff)",
-        responses={
-            201: BookingSerializer,
-            422: OpenApiResponse(
-                ErrorSerializer,
-                description="The Idempotency-Key was used with another body.",
-            ),
-        },
+        responses={201: BookingSerializer},
         parameters=[idempotency.HEADER_PARAMETER],
         description="Book a slot. The booking awaits payment until "
         "`payment_expires_at`; `payment_instructions` says how to pay. "
@@ -204,6 +197,7 @@ class BookingViewSet(
         "at once: 201 with `status: confirmed`. Guests sending `paid_at_desk` "
         "get 400.",
     )
+    @raises(*exceptions.CREATE_ERRORS, *idempotency.ERRORS, PermissionDenied)
     def create(self, request, *args, **kwargs):
         key = request.headers.get("Idempotency-Key")
         if key is None:
@@ -264,6 +258,7 @@ class BookingViewSet(
         # serializer's JSON byte for byte (issue 35).
         return Response(booking_body(booking), status=status.HTTP_201_CREATED)
 
+    @raises(*exceptions.UPDATE_ERRORS)
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         booking = self.get_object()
@@ -274,6 +269,7 @@ class BookingViewSet(
         )
         return self._render(booking)
 
+    @raises(exceptions.BookingImmutable, LockTimeout)
     def destroy(self, request, *args, **kwargs):
         services.booking_delete(booking=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -286,6 +282,7 @@ class BookingViewSet(
         "who verified the payment and when.",
     )
     @action(detail=True, methods=["post"], url_path="verify-payment")
+    @raises(exceptions.InvalidTransition, LockTimeout)
     def verify_payment(self, request, pk=None):
         booking = services.booking_verify_payment(
             booking=self.get_object(), actor=request.user
@@ -303,6 +300,7 @@ class BookingViewSet(
         "sends the guest no email. 409 `booking_started` once it started.",
     )
     @action(detail=True, methods=["post"])
+    @raises(*exceptions.CANCEL_ERRORS, exceptions.NothingToRefund)
     def cancel(self, request, pk=None):
         serializer = BookingCancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -324,6 +322,7 @@ class BookingViewSet(
         summary="Mark a booking completed",
     )
     @action(detail=True, methods=["post"])
+    @raises(*exceptions.COMPLETE_ERRORS)
     def complete(self, request, pk=None):
         booking = services.booking_complete(
             booking=self.get_object(), actor=request.user
@@ -343,6 +342,7 @@ class BookingViewSet(
         "400 when the target does not fit the service.",
     )
     @action(detail=True, methods=["post"])
+    @raises(*exceptions.RESCHEDULE_ERRORS)
     def reschedule(self, request, pk=None):
         serializer = BookingRescheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -399,6 +399,7 @@ class BookingViewSet(
         "emailed to the booking's address when its right proof is given.",
     )
     @action(detail=False, methods=["post"])
+    @raises(NotFound)
     def lookup(self, request):
         booking, proof = self._guest_booking(GuestLookupSerializer)
         with transaction.atomic():
@@ -415,6 +416,7 @@ class BookingViewSet(
         "`cancel_notice_passed` after that). Throttled per client IP.",
     )
     @action(detail=False, methods=["post"], url_path="lookup/cancel")
+    @raises(NotFound, *exceptions.CANCEL_ERRORS)
     def lookup_cancel(self, request):
         booking, proof = self._guest_booking(GuestCancelSerializer)
         with transaction.atomic():
@@ -437,6 +439,7 @@ class BookingViewSet(
         "Throttled per client IP.",
     )
     @action(detail=False, methods=["post"], url_path="lookup/reschedule")
+    @raises(NotFound, *exceptions.RESCHEDULE_ERRORS)
     def lookup_reschedule(self, request):
         booking, proof = self._guest_booking(GuestRescheduleSerializer)
         with transaction.atomic():
@@ -492,8 +495,5 @@ class BookingViewSet(
         )
         if not days:
             query.check_ids_exist()
-        return Response(
-            BookableDaysSerializer(
-                {"timezone": settings.BOOKING_TIMEZONE, "days": days}
-            ).data
-        )
+        body = {"timezone": settings.BOOKING_TIMEZONE, "days": days}
+        return Response(BookableDaysSerializer(body).data)

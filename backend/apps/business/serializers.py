@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from apps.business.models import BusinessSettings
 from apps.business.validators import compact_bic, compact_iban
+from common.fields import StaffUsernameField
 
 
 def _or_empty(format_name: str) -> dict:
@@ -31,9 +32,7 @@ class BusinessSettingsSerializer(serializers.ModelSerializer):
 
     website = WebsiteField(required=False, allow_blank=True, max_length=200)
     reply_to = ReplyToField(required=False, allow_blank=True, max_length=254)
-    updated_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
+    updated_by = StaffUsernameField()
 
     class Meta:
         model = BusinessSettings

@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from apps.business import selectors, services
 from apps.business.serializers import BusinessSettingsSerializer
+from common.exceptions import LockTimeout, raises
 
 
 @extend_schema_view(
@@ -33,6 +34,7 @@ class BusinessSettingsViewSet(viewsets.GenericViewSet):
     def retrieve(self, request):
         return Response(self.get_serializer(selectors.business_settings_row()).data)
 
+    @raises(LockTimeout)
     def partial_update(self, request):
         serializer = self.get_serializer(
             selectors.business_settings_row(), data=request.data, partial=True

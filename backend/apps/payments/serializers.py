@@ -3,6 +3,7 @@ from rest_framework import serializers
 from apps.bookings.models import Booking
 from apps.payments.models import BankStatementImport, BankTransaction
 from apps.payments.statements import CSV_PRESETS, FORMATS
+from common.fields import StaffUsernameField
 
 
 class BankStatementUploadSerializer(serializers.Serializer):
@@ -114,9 +115,7 @@ class ImportResultSerializer(serializers.Serializer):
 
 
 class BankStatementImportSerializer(serializers.ModelSerializer):
-    imported_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
+    imported_by = StaffUsernameField()
     summary = ImportSummarySerializer(read_only=True)
 
     class Meta:

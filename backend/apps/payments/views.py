@@ -7,6 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from apps.bookings import exceptions as bookings_errors
+from apps.payments import exceptions as payments_errors
 from apps.payments import selectors, services
 from apps.payments.models import BankTransaction
 from apps.payments.sepa import refunds_export_sepa
@@ -20,6 +22,7 @@ from apps.payments.serializers import (
     import_result_data,
 )
 from common.api import ErrorSerializer
+from common.exceptions import LockTimeout, raises
 
 VIEW = "payments.view_banktransaction"
 IMPORTS_VIEW = "payments.view_bankstatementimport"
@@ -71,6 +74,11 @@ class BankStatementImportViewSet(
         "that is not finite, positive, in cents and below 100 000 000, a bad "
         "`csv_map` option) is 400 `statement_unreadable` naming the line, and "
         "applies nothing.",
+    )
+    @raises(
+        payments_errors.StatementUnreadable,
+        payments_errors.StatementTooLarge,
+        LockTimeout,
     )
     def create(self, request, *args, **kwargs):
         serializer = BankStatementUploadSerializer(data=request.data)
@@ -150,6 +158,11 @@ class BankTransactionViewSet(
         "import's checks apply (the outcome may be `underpaid`, `late`, ...).",
     )
     @action(detail=True, methods=["post"])
+    @raises(
+        payments_errors.TransactionNotOpen,
+        bookings_errors.InvalidTransition,
+        LockTimeout,
+    )
     def match(self, request, pk=None):
         serializer = ManualMatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -166,6 +179,12 @@ class BankTransactionViewSet(
         summary="Accept the suggested booking for a bank credit",
     )
     @action(detail=True, methods=["post"], url_path="accept-suggestion")
+    @raises(
+        payments_errors.TransactionNotOpen,
+        payments_errors.NoSuggestion,
+        bookings_errors.InvalidTransition,
+        LockTimeout,
+    )
     def accept_suggestion(self, request, pk=None):
         transaction = services.bank_transaction_accept_suggestion(
             transaction=self.get_object(), actor=request.user
@@ -180,6 +199,12 @@ class BankTransactionViewSet(
         "confirmed. 409 if the slot is gone or the price went up.",
     )
     @action(detail=True, methods=["post"])
+    @raises(
+        payments_errors.TransactionNotOpen,
+        payments_errors.PaymentBelowPrice,
+        payments_errors.SlotNoLongerBookable,
+        LockTimeout,
+    )
     def rebook(self, request, pk=None):
         transaction = services.bank_transaction_rebook(
             transaction=self.get_object(), actor=request.user
@@ -192,6 +217,7 @@ class BankTransactionViewSet(
         summary="Record that a bank credit was refunded",
     )
     @action(detail=True, methods=["post"], url_path="mark-refunded")
+    @raises(payments_errors.TransactionNotOpen, LockTimeout)
     def mark_refunded(self, request, pk=None):
         transaction = services.bank_transaction_mark_refunded(
             transaction=self.get_object(), actor=request.user
@@ -213,6 +239,7 @@ class BankTransactionViewSet(
         "Exporting changes nothing: mark each refunded once the bank ran it.",
     )
     @action(detail=False, methods=["get"], url_path="refunds-sepa")
+    @raises(payments_errors.RefundAccountMissing)
     def refunds_sepa(self, request):
         query = RefundExportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.privacy.models import ErasureRecord
+from common.fields import StaffUsernameField
 
 
 class ContactSerializer(serializers.Serializer):
@@ -43,9 +44,7 @@ class ErasureSerializer(serializers.ModelSerializer):
     kept = KeptBookingSerializer(
         many=True, help_text="Bookings left as they were, and why."
     )
-    requested_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
+    requested_by = StaffUsernameField()
 
     class Meta:
         model = ErasureRecord

@@ -3,6 +3,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.privacy import exceptions as privacy_errors
 from apps.privacy import guest, services
 from apps.privacy.models import ErasureRecord
 from apps.privacy.serializers import (
@@ -18,6 +19,7 @@ from apps.privacy.serializers import (
 )
 from apps.ratelimits.throttles import FixedWindowThrottle
 from common.api import ErrorSerializer
+from common.exceptions import LockTimeout, raises
 from common.permissions import PUBLIC
 
 
@@ -66,6 +68,7 @@ class ErasureViewSet(
         "credits matched and webhook messages. Amounts, dates, references and "
         "statuses stay. `kept` lists the bookings left, with why.",
     )
+    @raises(privacy_errors.ContactRequired, privacy_errors.ContactUnusable, LockTimeout)
     def create(self, request):
         query = ErasureRequestSerializer(data=request.data)
         query.is_valid(raise_exception=True)
@@ -94,6 +97,7 @@ class ExportViewSet(viewsets.GenericViewSet):
         "emails sent about it, the bank credits matched to it, webhook messages "
         "about it, and the erasures already made for the contact.",
     )
+    @raises(privacy_errors.ContactRequired, privacy_errors.ContactUnusable)
     def list(self, request):
         query = ContactSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -150,6 +154,12 @@ class GuestRequestViewSet(viewsets.GenericViewSet):
         "(the answer of POST /api/privacy/erasures/), once per link.",
     )
     @action(detail=False, methods=["post"])
+    @raises(
+        privacy_errors.ContactRequired,
+        privacy_errors.ContactUnusable,
+        privacy_errors.PrivacyLinkInvalid,
+        LockTimeout,
+    )
     def confirm(self, request):
         query = GuestConfirmSerializer(data=request.data)
         query.is_valid(raise_exception=True)

@@ -14,7 +14,7 @@ from apps.schedules.models import (
 )
 from apps.schedules.services import MAX_HORIZON_DAYS, ON_CONFLICT_CHOICES
 from common.dates import validate_allowed_date
-from common.fields import IdField, IdRelatedField
+from common.fields import IdField, IdRelatedField, StaffUsernameField
 
 _CLOCK = re.compile(r"^(\d{2}):(\d{2})$")
 
@@ -132,9 +132,7 @@ class ClosureSerializer(serializers.ModelSerializer):
     staff_name = serializers.CharField(
         source="staff.name", read_only=True, allow_null=True, default=None
     )
-    created_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
+    created_by = StaffUsernameField()
 
     class Meta:
         model = Closure
@@ -208,10 +206,17 @@ class ClosureResultSerializer(ClosureSerializer):
         fields = [*ClosureSerializer.Meta.fields, "bookings"]
 
 
+# The 409 codes of a closure write (settings.ENUM_NAME_OVERRIDES names them).
+CLOSURE_CONFLICT_CODES = ("closure_conflicts", "conflict")
+
+
 class ClosureConflictErrorSerializer(serializers.Serializer):
     """The 409 body of a closure write: the usual error, and the bookings."""
 
-    code = serializers.CharField(help_text="`closure_conflicts`, or another code.")
+    code = serializers.ChoiceField(
+        choices=CLOSURE_CONFLICT_CODES,
+        help_text="`closure_conflicts`, or `conflict` when a concurrent write won.",
+    )
     detail = serializers.CharField()
     bookings = ConflictingBookingSerializer(
         many=True,

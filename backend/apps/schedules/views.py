@@ -7,6 +7,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.schedules import exceptions as schedules_errors
 from apps.schedules import selectors, services
 from apps.schedules.filters import ClosureFilter, WorkingHoursFilter
 from apps.schedules.serializers import (
@@ -20,7 +21,23 @@ from apps.schedules.serializers import (
     HorizonResultSerializer,
     WorkingHoursSerializer,
 )
+from common.exceptions import LockTimeout, raises
 from common.permissions import PUBLIC
+
+WORKING_HOURS_ERRORS = (
+    schedules_errors.InvalidWorkingHours,
+    schedules_errors.SlotLongerThanRule,
+    schedules_errors.InvalidValidityPeriod,
+    schedules_errors.WorkingHoursOverlap,
+    LockTimeout,
+)
+CLOSURE_ERRORS = (
+    schedules_errors.InvalidClosureTimes,
+    schedules_errors.AbsenceNeedsStaff,
+    schedules_errors.ClosureOutOfRange,
+    schedules_errors.ClosureConflicts,
+    LockTimeout,
+)
 
 
 def _staff_only(app_label: str, model_name: str) -> dict:
@@ -73,6 +90,7 @@ class WorkingHoursViewSet(viewsets.ModelViewSet):
             return FillHorizonSerializer
         return WorkingHoursSerializer
 
+    @raises(*WORKING_HOURS_ERRORS)
     def create(self, request, *args, **kwargs):
         serializer = WorkingHoursSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -81,6 +99,7 @@ class WorkingHoursViewSet(viewsets.ModelViewSet):
             WorkingHoursSerializer(rule).data, status=status.HTTP_201_CREATED
         )
 
+    @raises(*WORKING_HOURS_ERRORS)
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         serializer = WorkingHoursSerializer(
@@ -92,6 +111,7 @@ class WorkingHoursViewSet(viewsets.ModelViewSet):
         )
         return Response(WorkingHoursSerializer(rule).data)
 
+    @raises(LockTimeout)
     def destroy(self, request, *args, **kwargs):
         services.working_hours_delete(rule=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -107,6 +127,7 @@ class WorkingHoursViewSet(viewsets.ModelViewSet):
         "366 days.",
     )
     @action(detail=False, methods=["post"])
+    @raises(schedules_errors.HorizonTooLong, LockTimeout)
     def fill(self, request):
         serializer = FillHorizonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -177,6 +198,7 @@ class ClosureViewSet(viewsets.ModelViewSet):
             return ClosedDaysQuerySerializer
         return ClosureSerializer
 
+    @raises(*CLOSURE_ERRORS)
     def create(self, request, *args, **kwargs):
         serializer = ClosureWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -187,6 +209,7 @@ class ClosureViewSet(viewsets.ModelViewSet):
         )
         return Response(_result(result), status=status.HTTP_201_CREATED)
 
+    @raises(*CLOSURE_ERRORS)
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         serializer = ClosureWriteSerializer(
@@ -203,6 +226,7 @@ class ClosureViewSet(viewsets.ModelViewSet):
         )
         return Response(_result(result))
 
+    @raises(LockTimeout)
     def destroy(self, request, *args, **kwargs):
         services.closure_delete(closure=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

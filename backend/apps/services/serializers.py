@@ -1,16 +1,18 @@
 from rest_framework import serializers
 
 from apps.services.models import Service
-from common.fields import JsonBooleanField, MoneyField
+from common.fields import AudienceField, JsonBooleanField, MoneyField
 
 
 class ServiceSerializer(serializers.ModelSerializer):
     price = MoneyField(help_text='Euros, as a string: "25.00".')
     is_active = JsonBooleanField(required=False)
+    audience = AudienceField("staff")
 
     class Meta:
         model = Service
         fields = [
+            "audience",
             "id",
             "name",
             "description",
@@ -27,5 +29,15 @@ class ServiceSerializer(serializers.ModelSerializer):
 
 
 class PublicServiceSerializer(ServiceSerializer):
+    audience = AudienceField("public")
+
     class Meta(ServiceSerializer.Meta):
-        fields = ["id", "name", "description", "duration_minutes", "price", "is_active"]
+        fields = [
+            "audience",
+            "id",
+            "name",
+            "description",
+            "duration_minutes",
+            "price",
+            "is_active",
+        ]

@@ -6,6 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.bookings import exceptions as bookings_errors
 from apps.bookings.serializers import BookingSerializer
 from apps.waitlist import exceptions, selectors, services
 from apps.waitlist.filters import WaitlistEntryFilter
@@ -21,6 +22,7 @@ from apps.waitlist.serializers import (
     WaitlistTokenSerializer,
 )
 from apps.waitlist.throttles import WaitlistJoinThrottle, WaitlistLinkThrottle
+from common.exceptions import LockTimeout, raises
 from common.http import client_keys
 from common.permissions import PUBLIC
 
@@ -87,6 +89,14 @@ class WaitlistViewSet(
         "email carries the link to leave. 409 `waitlist_limit_reached` when this "
         "client has as many open entries as one may; throttled per client IP.",
     )
+    @raises(
+        exceptions.UnknownService,
+        exceptions.UnknownStaff,
+        exceptions.DatesOutOfRange,
+        exceptions.InvalidTimeWindow,
+        exceptions.TooManyEntries,
+        LockTimeout,
+    )
     def create(self, request, *args, **kwargs):
         serializer = WaitlistJoinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -108,6 +118,7 @@ class WaitlistViewSet(
         summary="Leave the waiting list (the email's link)",
     )
     @action(detail=False, methods=["post"])
+    @raises(exceptions.UnknownToken, exceptions.EntryClosed, LockTimeout)
     def leave(self, request):
         entry = services.waitlist_leave(token=self._token(request))
         return Response({"status": entry.status})
@@ -118,6 +129,7 @@ class WaitlistViewSet(
         summary="See an offer (the email's link)",
     )
     @action(detail=False, methods=["post"], url_path="offers/show")
+    @raises(exceptions.UnknownToken)
     def offer_show(self, request):
         offer = (
             WaitlistOffer.objects.select_related(
@@ -140,6 +152,20 @@ class WaitlistViewSet(
         "an offer made to everyone was booked first.",
     )
     @action(detail=False, methods=["post"], url_path="offers/accept")
+    @raises(
+        exceptions.UnknownToken,
+        exceptions.OfferClosed,
+        exceptions.OfferExpired,
+        bookings_errors.InactiveService,
+        bookings_errors.InactiveStaff,
+        bookings_errors.ServiceNotOffered,
+        bookings_errors.SlotTooShort,
+        bookings_errors.SlotInPast,
+        bookings_errors.SlotTooSoon,
+        bookings_errors.SlotUnavailable,
+        bookings_errors.TooManyUnpaidBookings,
+        LockTimeout,
+    )
     def offer_accept(self, request):
         client = client_keys(request)
         booking = services.waitlist_offer_accept(
@@ -156,6 +182,7 @@ class WaitlistViewSet(
         summary="Say no to an offer (the email's link)",
     )
     @action(detail=False, methods=["post"], url_path="offers/decline")
+    @raises(exceptions.UnknownToken, exceptions.OfferClosed, LockTimeout)
     def offer_decline(self, request):
         offer = services.waitlist_offer_decline(token=self._token(request))
         offer = WaitlistOffer.objects.select_related(
@@ -171,6 +198,19 @@ class WaitlistViewSet(
         "job does; 409 when the slot is not free or the entry not waiting.",
     )
     @action(detail=True, methods=["post"])
+    @raises(
+        exceptions.EntryClosed,
+        exceptions.NoMatchingSlot,
+        bookings_errors.UnknownService,
+        bookings_errors.UnknownSlot,
+        bookings_errors.InactiveStaff,
+        bookings_errors.ServiceNotOffered,
+        bookings_errors.SlotTooShort,
+        bookings_errors.SlotInPast,
+        bookings_errors.SlotTooSoon,
+        bookings_errors.SlotUnavailable,
+        LockTimeout,
+    )
     def offer(self, request, pk=None):
         entry = self.get_object()
         serializer = WaitlistOfferByHandSerializer(data=request.data)

@@ -3,6 +3,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.webhooks import exceptions as webhooks_errors
 from apps.webhooks import selectors, services
 from apps.webhooks.serializers import (
     WebhookDeliverySerializer,
@@ -12,6 +13,7 @@ from apps.webhooks.serializers import (
     WebhookEndpointWriteSerializer,
 )
 from common.api import ErrorSerializer
+from common.exceptions import raises
 
 VIEW = "webhooks.view_webhookendpoint"
 
@@ -60,6 +62,7 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.webhook_endpoint_list()
 
+    @raises(webhooks_errors.WebhookUrlNotAllowed)
     def create(self, request, *args, **kwargs):
         serializer = WebhookEndpointWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -69,6 +72,7 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
             status=status.HTTP_201_CREATED,
         )
 
+    @raises(webhooks_errors.WebhookUrlNotAllowed)
     def update(self, request, *args, **kwargs):
         partial = kwargs.get("partial", False)
         serializer_class = (
@@ -112,6 +116,7 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         description="Queue a `webhook.test` message, signed like any other.",
     )
     @action(detail=True, methods=["post"])
+    @raises(webhooks_errors.EndpointDisabled)
     def test(self, request, pk=None):
         delivery = services.webhook_endpoint_send_test(endpoint=self.get_object())
         delivery = selectors.webhook_delivery_list().get(pk=delivery.pk)
@@ -160,6 +165,7 @@ class WebhookDeliveryViewSet(
         "is still waiting to be sent.",
     )
     @action(detail=True, methods=["post"], url_path="send-again")
+    @raises(webhooks_errors.DeliveryStillQueued)
     def send_again(self, request, pk=None):
         delivery = services.webhook_delivery_resend(delivery=self.get_object())
         delivery = selectors.webhook_delivery_list().get(pk=delivery.pk)

@@ -368,6 +368,7 @@ SPECTACULAR_SETTINGS = {
         "KindEnum": "apps.schedules.models.Closure.Kind",
         "WaitlistEntryStatusEnum": "apps.waitlist.models.WaitlistEntry.Status",
         "WaitlistOfferStatusEnum": "apps.waitlist.models.WaitlistOffer.Status",
+        "ClosureConflictCodeEnum": "apps.schedules.serializers.CLOSURE_CONFLICT_CODES",
     },
 }
 

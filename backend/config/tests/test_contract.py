@@ -187,14 +187,45 @@ def test_responses_differ_by_audience_and_name_every_field():
     assert schemas["GuestBooking"]["additionalProperties"] is False
 
 
+@pytest.mark.parametrize(
+    "union, staff_shape, public_shape",
+    [
+        ("ServiceForAudience", "Service", "PublicService"),
+        ("StaffForAudience", "Staff", "PublicStaff"),
+        ("SlotForAudience", "Availability", "BookableSlot"),
+    ],
+)
+def test_audience_unions_are_told_apart_by_a_discriminator(
+    union, staff_shape, public_shape
+):
+    schemas = spec()["components"]["schemas"]
+    ref = "#/components/schemas/"
+    assert schemas[union]["discriminator"] == {
+        "propertyName": "audience",
+        "mapping": {"staff": ref + staff_shape, "public": ref + public_shape},
+    }
+    for shape, audience in ((staff_shape, "staff"), (public_shape, "public")):
+        assert schemas[shape]["properties"]["audience"]["const"] == audience
+        assert "audience" in schemas[shape]["required"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/services/", "/api/staff/", "/api/availability/"])
+def test_each_body_names_its_audience(url, api_client, staff_client, slot):
+    for client, audience in ((api_client, "public"), (staff_client, "staff")):
+        results = client.get(url).json()["results"]
+        assert results
+        assert {body["audience"] for body in results} == {audience}
+
+
 def test_errors_statuses_and_headers_are_declared():
     for path, method, operation in operations():
         responses = operation["responses"]
-        assert {"400", "401", "403", "404", "405", "406", "500", "503"} <= set(
-            responses
-        ), (method, path)
-        if method in ("post", "put", "patch"):
-            assert {"409", "413", "415"} <= set(responses), (method, path)
+        # What any request may meet; the rest is per operation
+        # (test_error_codes_per_operation.py).
+        assert {"400", "406", "500", "503"} <= set(responses), (method, path)
+        if method in ("post", "put", "patch", "delete"):
+            assert {"409", "413"} <= set(responses), (method, path)
         if "429" in responses:
             assert responses["429"]["headers"]["Retry-After"]["required"] is True
     create = by_id()["bookings_create"]["responses"]
@@ -302,3 +333,12 @@ def test_the_browsable_api_offers_a_json_form(staff_client):
 
 def test_the_yaml_file_parses_to_the_same_document():
     assert yaml.safe_load(SCHEMA_FILE.read_text()) == spec()
+
+
+def test_read_only_usernames_do_not_carry_the_username_input_help():
+    """Issue 34: `imported_by` and the like said "Required. 150 characters or
+    fewer..." (Django's help for typing a username), though they are read-only."""
+    text = SCHEMA_FILE.read_text()
+    assert "150 characters or fewer" not in text
+    imported_by = spec()["components"]["schemas"]["BankStatementImport"]["properties"]
+    assert imported_by["imported_by"]["readOnly"] is True

@@ -90,8 +90,8 @@ def test_guest_flow_and_staff_verify_payment_through_the_generated_client(
     from doceamor_client.models import (
         BookingCreateRequest,
         BookingStatusEnum,
-        Error,
-        ErrorCode,
+        Error401AuthenticationFailedNotAuthenticated,
+        Error401AuthenticationFailedNotAuthenticatedCode,
         GuestCancelRequest,
         GuestLookupRequest,
         PaymentInstructions,
@@ -102,6 +102,7 @@ def test_guest_flow_and_staff_verify_payment_through_the_generated_client(
 
     services = services_list.sync(client=guest)
     assert [type(s) for s in services.results] == [PublicService]
+    assert services.results[0].audience == "public"
     slots = bookings_availability.sync(
         client=guest, service=service.pk, date=timezone.localdate(slot.start_time)
     )
@@ -143,8 +144,18 @@ def test_guest_flow_and_staff_verify_payment_through_the_generated_client(
     wrong = AuthenticatedClient(base_url=live_server.url, token=key + "x")
     refused = bookings_verify_payment.sync_detailed(id=unpaid.pk, client=wrong)
     assert refused.status_code == 401
-    assert isinstance(refused.parsed, Error)
-    assert refused.parsed.code == ErrorCode.AUTHENTICATION_FAILED
+    # The operation's own 401 schema: its code enum names only 401's codes.
+    assert isinstance(refused.parsed, Error401AuthenticationFailedNotAuthenticated)
+    assert (
+        refused.parsed.code
+        == Error401AuthenticationFailedNotAuthenticatedCode.AUTHENTICATION_FAILED
+    )
+    assert {
+        code.value for code in Error401AuthenticationFailedNotAuthenticatedCode
+    } == {
+        "authentication_failed",
+        "not_authenticated",
+    }
 
     # The generator's default: the schema's http bearer scheme.
     staff = AuthenticatedClient(base_url=live_server.url, token=key)

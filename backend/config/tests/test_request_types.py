@@ -3,6 +3,7 @@ negative data checks found against a live server (test_schemathesis_live.py),
 each pinned here by a test that failed before its change."""
 
 import pytest
+from openapi_schema_validator import OAS31Validator
 from rest_framework.test import APIClient
 
 from apps.availability.tests.factories import AvailabilityFactory
@@ -150,3 +151,53 @@ def test_the_fill_horizon_bounds_are_in_the_schema():
 )
 def test_a_guest_query_the_schema_forbids_is_refused(api_client, url, query, field):
     _field_error(api_client.get(url, query), field)
+
+
+@pytest.mark.parametrize(
+    "body, allowed",
+    [
+        ({}, False),
+        ({"email": ""}, False),
+        ({"email": "", "phone": "  ", "access_token": ""}, False),
+        ({"phone": "+351 912 345 678"}, True),
+        ({"email": "", "phone": "+351 912 345 678"}, True),
+        ({"email": "joana@example.com"}, True),
+        ({"access_token": "abc"}, True),
+    ],
+)
+@pytest.mark.parametrize(
+    "url, schema_name",
+    [
+        ("/api/bookings/lookup/", "GuestLookupRequest"),
+        ("/api/bookings/lookup/cancel/", "GuestCancelRequest"),
+    ],
+)
+def test_email_phone_or_token_is_in_the_schema_as_the_server_reads_it(
+    api_client, booking, url, schema_name, body, allowed
+):
+    """One of them, not blank: the schema says it (`not` all blank), so
+    Schemathesis holds these operations to it without an exemption."""
+    body = {"reference": booking.reference, **body}
+    schema = {
+        "$ref": f"#/components/schemas/{schema_name}",
+        "components": spec()["components"],
+    }
+    validator = OAS31Validator(schema, format_checker=OAS31Validator.FORMAT_CHECKER)
+    assert validator.is_valid(body) is allowed
+    response = api_client.post(url, body, format="json")
+    if allowed:
+        assert response.status_code != 400, response.content
+    else:
+        _field_error(response, "email")
+
+
+def test_a_reference_of_spaces_is_blank_in_the_schema_too(api_client):
+    """The server trims it to "" and refuses it; `minLength: 1` let it by."""
+    field = spec()["components"]["schemas"]["GuestLookupRequest"]["properties"]
+    assert not OAS31Validator(field["reference"]).is_valid("\t")
+    response = api_client.post(
+        "/api/bookings/lookup/",
+        {"reference": "\t", "access_token": "abc"},
+        format="json",
+    )
+    _field_error(response, "reference")

@@ -170,6 +170,8 @@ def test_tsc_rejects_each_must_fail_file_where_it_says(compiled):
         "must-fail/missing-field.ts",
         "must-fail/unknown-error-code.ts",
         "must-fail/staff-field-for-guests.ts",
+        "must-fail/public-audience-staff-field.ts",
+        "must-fail/unknown-code-for-operation.ts",
     }
     found = {
         (match["file"], int(match["line"]), match["code"])

@@ -53,6 +53,8 @@ export async function guestFlow(config: FlowConfig): Promise<FlowResult> {
   if (!services.data) throw new FlowError("services", services.response, services.error);
   const service = services.data.results.find((s) => s.id === config.serviceId);
   if (!service) throw new Error(`service ${config.serviceId} is not listed`);
+  // The union's discriminator: a guest is answered the public shape.
+  if (service.audience !== "public") throw new Error(`service: ${service.audience}`);
 
   // 2. Bookable slots of that service on that day.
   const slots = await guest.GET("/api/bookings/availability/", {

@@ -56,6 +56,7 @@ def test_guest_slot_lists_hide_past_booked_and_inactive(
     for_service = api_client.get(url, {"service": service.pk}).json()["results"]
     assert [s["id"] for s in for_service] == [slot.pk]  # the short one is out
     assert set(for_service[0]) == {
+        "audience",
         "id",
         "staff",
         "staff_name",
@@ -312,6 +313,7 @@ def test_guest_slot_fields_render_as_drf_renders_them(api_client, slot):
 
     when = serializers.DateTimeField().to_representation
     assert rendered == {
+        "audience": "public",
         "id": slot.pk,
         "staff": slot.staff_id,
         "staff_name": slot.staff.name,

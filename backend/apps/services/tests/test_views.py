@@ -22,6 +22,7 @@ def test_public_service_and_staff_lists_hide_inactive_and_private_fields(
     services_data = api_client.get("/api/services/").json()["results"]
     assert [s["id"] for s in services_data] == [service.pk]
     assert set(services_data[0]) == {
+        "audience",
         "id",
         "name",
         "description",
@@ -31,8 +32,14 @@ def test_public_service_and_staff_lists_hide_inactive_and_private_fields(
     }
     staff_data = api_client.get("/api/staff/").json()["results"]
     assert staff_data == [
-        {"id": staff_member.pk, "name": staff_member.name, "services": [service.pk]}
+        {
+            "audience": "public",
+            "id": staff_member.pk,
+            "name": staff_member.name,
+            "services": [service.pk],
+        }
     ]
+    assert services_data[0]["audience"] == "public"
     assert api_client.get(f"/api/services/{inactive_service.pk}/").status_code == 404
 
 
