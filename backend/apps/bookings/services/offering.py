@@ -14,11 +14,12 @@ busy day; instead a service-day has `service_day_tickets()` advisory locks
 (tickets). A booking takes one ticket, so at most that many run their count
 and insert at once, and each counts only committed holds: a count C is safe
 to book on while C + tickets <= the limit, whatever the others in flight do.
-Nearer the limit, the statement takes every ticket, in ascending order, and
-the count is exact. Which of the two it does is decided inside the statement
-from the day's committed holds; should the exact count, one statement later,
-find the day nearer the limit than that decision assumed, the booking is
-redone whole (`NearDayLimit`).
+A booking whose count finds the day nearer its limit than that is redone
+whole (`NearDayLimit`), and the redo's statement takes every ticket, in
+ascending order, so its count is exact. Deciding that from a count inside
+the lock statement instead cost a scan of the day's holds on every booking
+(the planner cannot see the day's bounds there); the redo costs one extra
+transaction, and only for the last few holds of a day.
 """
 
 import random
@@ -31,7 +32,6 @@ from django.db import connection
 
 from apps.availability.models import Availability
 from apps.bookings import exceptions
-from apps.bookings.models import Booking
 from apps.services.models import Service
 from apps.staff.models import Staff
 from common.db import ClashingInsert
@@ -44,8 +44,7 @@ _MAX_TICKETS = 8
 
 
 # Set by NearDayLimit for the redo that follows it in this thread (or task):
-# its statement takes every ticket whatever the day's count then says, since
-# a count read before waiting for a ticket can be stale by the time it has it.
+# its statement takes every ticket.
 _every_ticket_next = ContextVar("every_ticket_next", default=False)
 
 
@@ -80,7 +79,6 @@ def _columns(model, alias: str) -> tuple:
 _SLOT_FIELDS, _SLOT_COLUMNS = _columns(Availability, "a")
 _STAFF_FIELDS, _STAFF_COLUMNS = _columns(Staff, "st")
 _SERVICE_COLUMNS = ", ".join(f'sv."{name}"' for name in _SERVICE_FIELDS)
-_HOLDS = Booking._meta.db_table
 _SLOTS = Availability._meta.db_table
 
 # The start of the chosen slot plus the service's duration, per database.
@@ -95,24 +93,17 @@ _CHOSEN = f"(SELECT {{column}} FROM {_SLOTS} WHERE id = %(slot)s)"
 _CHOSEN_DAY = f"({_CHOSEN.format(column='start_time')} AT TIME ZONE %(zone)s)::date"
 
 # The service-day's tickets, taken in one subquery that PostgreSQL runs once
-# (it depends on no row): every ticket in ascending order when all guests'
-# unpaid holds of the service on that day, as committed when the statement
-# began, are within `tickets` of the limit, else the one drawn for this
-# booking. True when it took them all (the count under them is exact).
+# (it depends on no row): every ticket in ascending order when this is the
+# redo of a booking that found the day near its cap, else the one drawn for
+# this booking. True when it took them all (the count under them is exact).
 _DAY_TICKETS = f"""(SELECT CASE
-   WHEN (SELECT COUNT(*) FROM {_HOLDS} b JOIN {_SLOTS} h ON b.availability_id = h.id
-         WHERE b.status = '{Booking.Status.AWAITING_PAYMENT}'
-         AND b.service_id = %(service)s AND h.is_booked AND b.client_key <> ''
-         AND h.start_time >= (d.day::timestamp AT TIME ZONE %(zone)s)
-         AND h.start_time < ((d.day + 1)::timestamp AT TIME ZONE %(zone)s)
-        ) + %(tickets)s > %(limit)s OR %(every_ticket)s
+   WHEN %(every_ticket)s
    THEN (SELECT COUNT(pg_advisory_xact_lock(hashtext(d.key || n)))
          FROM generate_series(0, %(tickets)s - 1) AS n) > 0
    ELSE (SELECT COUNT(pg_advisory_xact_lock(hashtext(d.key || t)))
          FROM (SELECT %(ticket)s AS t) AS drawn) = 0
    END
- FROM (SELECT {_CHOSEN_DAY} AS day,
-              'booking-day:' || %(service)s || ':' || {_CHOSEN_DAY} || ':' AS key) d)"""
+ FROM (SELECT 'booking-day:' || %(service)s || ':' || {_CHOSEN_DAY} || ':' AS key) d)"""
 
 
 # One ticket: the day's one lock, under which the count is exact.
@@ -219,7 +210,6 @@ def lock_slot_offering(
         "slot": availability_id,
         "service": service_id,
         "zone": settings.TIME_ZONE,
-        "limit": settings.BOOKING_MAX_UNPAID_PER_SERVICE_DAY,
         "tickets": tickets,
         "ticket": random.randrange(tickets),
         "every_ticket": _every_ticket_next.get(),
