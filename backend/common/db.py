@@ -10,6 +10,7 @@ no-ops, and the IMMEDIATE transactions serialise writers instead.
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from django.db import OperationalError, connection, transaction
@@ -73,6 +74,24 @@ def run_write_transaction(work: Callable[[], T]) -> T:
     """
     if connection.in_atomic_block:
         return work()
+    token = _redo_possible.set(True)
+    try:
+        return _run_with_redos(work)
+    finally:
+        _redo_possible.reset(token)
+
+
+def redo_possible() -> bool:
+    """Whether a ClashingInsert raised now would be redone: true inside the
+    outermost `run_write_transaction`, false in a transaction opened any
+    other way (there the clash would go up to the caller)."""
+    return _redo_possible.get()
+
+
+_redo_possible = ContextVar("redo_possible", default=False)
+
+
+def _run_with_redos(work: Callable[[], T]) -> T:
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             with write_transaction():

@@ -34,7 +34,7 @@ from apps.availability.models import Availability
 from apps.bookings import exceptions
 from apps.services.models import Service
 from apps.staff.models import Staff
-from common.db import ClashingInsert
+from common.db import ClashingInsert, redo_possible
 from common.exceptions import LockTimeout
 
 _SERVICE_FIELDS = ("id", "name", "duration_minutes", "price", "is_active")
@@ -212,7 +212,9 @@ def lock_slot_offering(
         "zone": settings.TIME_ZONE,
         "tickets": tickets,
         "ticket": random.randrange(tickets),
-        "every_ticket": _every_ticket_next.get(),
+        # Every ticket for the redo after NearDayLimit, and wherever no redo
+        # can follow (a caller's own transaction): there the count is exact.
+        "every_ticket": _every_ticket_next.get() or not redo_possible(),
         **{f"lock_{n}": key for n, key in enumerate(client_locks)},
     }
     _every_ticket_next.set(False)

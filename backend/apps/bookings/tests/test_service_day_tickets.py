@@ -11,7 +11,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -21,6 +21,8 @@ from apps.bookings.models import Booking
 from apps.bookings.services import offering
 from apps.bookings.tests.factories import BookingFactory
 from apps.bookings.tests.threads import in_threads
+from common.db import run_write_transaction
+from common.exceptions import LockTimeout
 
 pytestmark = [pytest.mark.postgresql_only, pytest.mark.django_db(transaction=True)]
 
@@ -80,27 +82,26 @@ def _lock_in_thread(slot, service, ticket, *, hold: threading.Event, took, redo=
     """Take slot's offering locks as a guest with `ticket` (every ticket as
     the redo after NearDayLimit), then hold them."""
 
+    def locked():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '1500ms'")
+        _, _, exact = offering.lock_slot_offering(
+            availability_id=slot.pk,
+            service_id=service.pk,
+            client_lock=f"booking-client:ticket-{ticket}",
+        )
+        took.append(("locked", exact))
+        hold.wait(timeout=10)
+
     def run():
         if redo:
             offering.NearDayLimit()  # what a booking near the cap raised
         try:
-            with (
-                mock.patch.object(offering.random, "randrange", return_value=ticket),
-                transaction.atomic(),
-            ):
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '1500ms'")
-                try:
-                    _, _, exact = offering.lock_slot_offering(
-                        availability_id=slot.pk,
-                        service_id=service.pk,
-                        client_lock=f"booking-client:ticket-{ticket}",
-                    )
-                    took.append(("locked", exact))
-                except OperationalError:
-                    took.append(("waited out", None))
-                    return
-                hold.wait(timeout=10)
+            # As booking creation runs it: where a NearDayLimit can be redone.
+            with mock.patch.object(offering.random, "randrange", return_value=ticket):
+                run_write_transaction(locked)
+        except LockTimeout:
+            took.append(("waited out", None))
         finally:
             connection.close()
 
