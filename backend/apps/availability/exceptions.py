@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from common.exceptions import DomainError, InvalidInput
+from common.exceptions import DomainError, InvalidInput, LockTimeout
 
 
 class SlotOverlap(InvalidInput):
@@ -37,3 +37,14 @@ class SlotHeld(DomainError):
         "This slot is held for a waiting-list offer; it can be moved or deleted "
         "once the offer ends."
     )
+
+
+# What a slot's create and update may answer (common.exceptions.raises).
+SLOT_WRITE_ERRORS = (
+    InvalidSlotTimes,
+    SlotOverlap,
+    SlotOutOfRange,
+    SlotHasActiveBooking,
+    SlotHeld,
+    LockTimeout,
+)

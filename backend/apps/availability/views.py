@@ -100,28 +100,14 @@ class AvailabilityViewSet(viewsets.ModelViewSet):
             return AvailabilitySerializer
         return BookableSlotSerializer
 
-    @raises(
-        availability_errors.InvalidSlotTimes,
-        availability_errors.SlotOverlap,
-        availability_errors.SlotOutOfRange,
-        availability_errors.SlotHasActiveBooking,
-        availability_errors.SlotHeld,
-        LockTimeout,
-    )
+    @raises(*availability_errors.SLOT_WRITE_ERRORS)
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         slot = services.availability_create(**serializer.validated_data)
         return Response(self.get_serializer(slot).data, status=status.HTTP_201_CREATED)
 
-    @raises(
-        availability_errors.InvalidSlotTimes,
-        availability_errors.SlotOverlap,
-        availability_errors.SlotOutOfRange,
-        availability_errors.SlotHasActiveBooking,
-        availability_errors.SlotHeld,
-        LockTimeout,
-    )
+    @raises(*availability_errors.SLOT_WRITE_ERRORS)
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         serializer = self.get_serializer(

@@ -162,19 +162,24 @@ class RescheduleNoticePassed(DomainError):
 # What each booking operation may answer, for the views' `raises`
 # declarations (common.exceptions.raises): the schema documents these codes
 # per operation, and a test's response with any other fails the contract.
-CREATE_ERRORS = (
-    UnknownService,
-    UnknownSlot,
-    UnknownStaff,
-    InactiveService,
+# What `services.check_slots_bookable` refuses a slot with: every operation
+# that books a slot (create, reschedule, a waiting-list offer) answers these.
+SLOT_BOOKABLE_ERRORS = (
     InactiveStaff,
     ServiceNotOffered,
     SlotTooShort,
     SlotInPast,
     SlotTooSoon,
+    SlotUnavailable,
+)
+CREATE_ERRORS = (
+    UnknownService,
+    UnknownSlot,
+    UnknownStaff,
+    InactiveService,
+    *SLOT_BOOKABLE_ERRORS,
     StaffMismatch,
     EmailRequired,
-    SlotUnavailable,
     TooManyUnpaidBookings,
     LockTimeout,
 )
@@ -197,11 +202,6 @@ RESCHEDULE_ERRORS = (
     BookingAlreadyStarted,
     RescheduleNoticePassed,
     SameSlot,
-    InactiveStaff,
-    ServiceNotOffered,
-    SlotTooShort,
-    SlotInPast,
-    SlotTooSoon,
-    SlotUnavailable,
+    *SLOT_BOOKABLE_ERRORS,
     LockTimeout,
 )

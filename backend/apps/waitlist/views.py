@@ -157,12 +157,7 @@ class WaitlistViewSet(
         exceptions.OfferClosed,
         exceptions.OfferExpired,
         bookings_errors.InactiveService,
-        bookings_errors.InactiveStaff,
-        bookings_errors.ServiceNotOffered,
-        bookings_errors.SlotTooShort,
-        bookings_errors.SlotInPast,
-        bookings_errors.SlotTooSoon,
-        bookings_errors.SlotUnavailable,
+        *bookings_errors.SLOT_BOOKABLE_ERRORS,
         bookings_errors.TooManyUnpaidBookings,
         LockTimeout,
     )
@@ -203,12 +198,7 @@ class WaitlistViewSet(
         exceptions.NoMatchingSlot,
         bookings_errors.UnknownService,
         bookings_errors.UnknownSlot,
-        bookings_errors.InactiveStaff,
-        bookings_errors.ServiceNotOffered,
-        bookings_errors.SlotTooShort,
-        bookings_errors.SlotInPast,
-        bookings_errors.SlotTooSoon,
-        bookings_errors.SlotUnavailable,
+        *bookings_errors.SLOT_BOOKABLE_ERRORS,
         LockTimeout,
     )
     def offer(self, request, pk=None):
