@@ -321,7 +321,12 @@ _SLOTS = Availability._meta.db_table
 _UNPAID = f"{_BOOKINGS}.status = '{Status.AWAITING_PAYMENT}'"
 # Every count the limits need, in one fixed statement (one subquery each,
 # each served by its partial index on unpaid bookings); an empty key counts
-# nothing. Fixed text, so no query is compiled per booking.
+# nothing. Fixed text, so no query is compiled per booking. The day's count
+# walks the day's booked slots and looks each one's booking up: a scalar
+# subquery is never flattened into a join, so the planner cannot start
+# from the unpaid bookings instead, which it would whenever its statistics
+# lag a fast-growing table (they then say "few unpaid bookings") and which
+# costs a scan of every unpaid booking of every day.
 _UNPAID_COUNTS_SQL = f"""
 SELECT
  (SELECT COUNT(*) FROM {_BOOKINGS} WHERE {_UNPAID} AND client_key = %(client)s),
@@ -332,11 +337,12 @@ SELECT
    AND client_site_key = %(site)s),
  (SELECT COUNT(*) FROM {_BOOKINGS} WHERE %(network)s <> '' AND {_UNPAID}
    AND client_network_key = %(network)s),
- (SELECT COUNT(*) FROM {_BOOKINGS} INNER JOIN {_SLOTS}
-   ON {_BOOKINGS}.availability_id = {_SLOTS}.id
-   WHERE {_UNPAID} AND {_BOOKINGS}.service_id = %(service)s
-   AND {_SLOTS}.is_booked AND {_SLOTS}.start_time >= %(day_start)s
-   AND {_SLOTS}.start_time < %(day_end)s AND {_BOOKINGS}.client_key <> '')
+ (SELECT COUNT(*) FROM {_SLOTS}
+   WHERE {_SLOTS}.is_booked AND {_SLOTS}.start_time >= %(day_start)s
+   AND {_SLOTS}.start_time < %(day_end)s
+   AND (SELECT 1 FROM {_BOOKINGS} WHERE {_BOOKINGS}.availability_id = {_SLOTS}.id
+     AND {_UNPAID} AND {_BOOKINGS}.service_id = %(service)s
+     AND {_BOOKINGS}.client_key <> '' LIMIT 1) = 1)
 """
 UNPAID_COUNT_NAMES = (
     "held",
