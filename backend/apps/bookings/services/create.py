@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from apps.availability.models import Availability
 from apps.bookings import exceptions
-from apps.bookings.models import Booking, BookingEvent, email_key, generate_reference
+from apps.bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingEvent,
+    email_key,
+    generate_reference,
+)
 from apps.bookings.phones import normalize_phone, phone_digits
 from apps.bookings.services.events import record_event
 from apps.bookings.services.holds import check_run_open, slot_run, take_slots
@@ -319,14 +325,18 @@ def _network_locks(site_key: str, network_key: str) -> tuple[str, ...]:
 _BOOKINGS = Booking._meta.db_table
 _SLOTS = Availability._meta.db_table
 _UNPAID = f"{_BOOKINGS}.status = '{Status.AWAITING_PAYMENT}'"
+# The condition of the unique index `booking_one_active_per_availability`.
+_ACTIVE = ", ".join(f"'{status}'" for status in ACTIVE_STATUSES)
 # Every count the limits need, in one fixed statement (one subquery each,
 # each served by its partial index on unpaid bookings); an empty key counts
 # nothing. Fixed text, so no query is compiled per booking. The day's count
-# walks the day's booked slots and looks each one's booking up: a scalar
-# subquery is never flattened into a join, so the planner cannot start
-# from the unpaid bookings instead, which it would whenever its statistics
-# lag a fast-growing table (they then say "few unpaid bookings") and which
-# costs a scan of every unpaid booking of every day.
+# walks the day's booked slots and looks up each one's active booking by the
+# slot alone, which the one-active-booking-per-slot unique index answers: a
+# scalar subquery is never flattened into a join, and with nothing else in
+# its WHERE the planner has no other index to pick. Statistics lag a
+# fast-growing table ("few unpaid bookings", "few of this service"), and
+# with the service or the status to filter on it would scan those instead:
+# every unpaid booking, or every booking of the service, of every day.
 _UNPAID_COUNTS_SQL = f"""
 SELECT
  (SELECT COUNT(*) FROM {_BOOKINGS} WHERE {_UNPAID} AND client_key = %(client)s),
@@ -340,9 +350,10 @@ SELECT
  (SELECT COUNT(*) FROM {_SLOTS}
    WHERE {_SLOTS}.is_booked AND {_SLOTS}.start_time >= %(day_start)s
    AND {_SLOTS}.start_time < %(day_end)s
-   AND (SELECT 1 FROM {_BOOKINGS} WHERE {_BOOKINGS}.availability_id = {_SLOTS}.id
-     AND {_UNPAID} AND {_BOOKINGS}.service_id = %(service)s
-     AND {_BOOKINGS}.client_key <> '' LIMIT 1) = 1)
+   AND (SELECT CASE WHEN {_UNPAID} AND {_BOOKINGS}.service_id = %(service)s
+     AND {_BOOKINGS}.client_key <> '' THEN 1 ELSE 0 END
+     FROM {_BOOKINGS} WHERE {_BOOKINGS}.availability_id = {_SLOTS}.id
+     AND {_BOOKINGS}.status IN ({_ACTIVE})) = 1)
 """
 UNPAID_COUNT_NAMES = (
     "held",

@@ -66,18 +66,26 @@ def _bookings_rows_read(plan: dict) -> int:
 
 
 def test_the_day_count_reads_the_day_not_every_unpaid_booking():
-    service, staff = ServiceFactory(), StaffFactory()
-    other_staff = StaffFactory()
+    service, other_service = ServiceFactory(), ServiceFactory()
+    staff, other_staff, third_staff = StaffFactory(), StaffFactory(), StaffFactory()
     with connection.cursor() as cursor:
-        # The day to count: 20 unpaid guest bookings, 30 days ahead. Then
-        # statistics taken while the table is that small, then 2 000 more
-        # unpaid bookings of the same service on other days, unanalysed:
-        # the state the benchmark leaves the planner in.
+        # 200 unpaid bookings of another service, and statistics taken then;
+        # then, unanalysed, this service's: 20 on the day to count, 30 days
+        # ahead, and 2 000 on other days. The state the benchmark leaves the
+        # planner in: it believes this service's bookings, and the unpaid
+        # ones, rare.
         _unpaid_guest_bookings(
-            cursor, service=service, staff=staff, first_hour=30 * 24, hours=DAY_SLOTS
+            cursor,
+            service=other_service,
+            staff=third_staff,
+            first_hour=200 * 24,
+            hours=10 * DAY_SLOTS,
         )
         cursor.execute("ANALYZE bookings_booking")
         cursor.execute("ANALYZE availability_availability")
+        _unpaid_guest_bookings(
+            cursor, service=service, staff=staff, first_hour=30 * 24, hours=DAY_SLOTS
+        )
         _unpaid_guest_bookings(
             cursor,
             service=service,
