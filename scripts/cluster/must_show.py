@@ -170,12 +170,15 @@ def throttle(base_url: str, extra: int = 4) -> dict:
     address, other = fresh_addresses(2)
     client = Client(base_url, address)
     sent = CREATE_THROTTLE_PER_MINUTE + extra
-    results = []
+    results, sequence = [], []
     for _ in range(sent):
         # An empty body: refused with 400 after the throttle counted it, so
         # no booking is made and only the throttle can say 429.
         status, headers, _ = client.post("/api/bookings/", {})
         results.append((status, headers))
+        # Each answer with its second of the minute, so a failed check shows
+        # whether the requests left their window or met earlier hits.
+        sequence.append([status, headers.get("x-app-host"), round(time.time() % 60, 1)])
     statuses = Counter(status for status, _ in results)
     hosts = Counter(h.get("x-app-host") for _, h in results)
     retry_after = sorted({h.get("retry-after") for s, h in results if s == 429})
@@ -188,6 +191,7 @@ def throttle(base_url: str, extra: int = 4) -> dict:
         "hosts": dict(sorted(hosts.items())),
         "retry_after": retry_after,
         "other_client_status": other_status,
+        "sequence": sequence,
         "pass": statuses[400] == CREATE_THROTTLE_PER_MINUTE
         and statuses[429] == extra
         and None not in retry_after
