@@ -382,9 +382,19 @@ def creates_check(kinds, *, committed, seconds, expected=()):
     }
 
 
+def postmaster_pid(db):
+    """The PostgreSQL server's main process: the parent of this connection's
+    backend (the benchmark runs on the database's machine)."""
+    with db.connect() as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        stat = Path(f"/proc/{backend}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
 def server_cpu_seconds(master_pid):
     """CPU seconds a gunicorn's workers have used: the live ones' own, plus
-    what the master has reaped of the ones recycled (max_requests)."""
+    what the master has reaped of the ones recycled (max_requests). Given
+    PostgreSQL's postmaster, its backends' and helpers' alike."""
     ticks = os.sysconf("SC_CLK_TCK")
 
     def fields(pid):

@@ -95,6 +95,25 @@ def details(throughput, refusal):
             f"{level[key]['p50_ms']} / {level[key]['p99_ms']}" for key, _ in shown
         )
         lines.append(f"| {level['clients']} | {cpu} | {_cpu(level)} | {latency} |")
+    if any("api_db_cpu_share_of_f2" in level for level in levels):
+        lines += [
+            "",
+            "Database CPU per create (ms; every PostgreSQL process's user and "
+            "system time over the level, so on a quiet machine what the "
+            "variant's statements cost the server: planning, execution, "
+            "commits):",
+            "",
+            "| clients | "
+            + " | ".join(f"{title} DB CPU" for _, title in served)
+            + " | API DB CPU / F2 |",
+            "| --- | " + " | ".join("---" for _ in served) + " | --- |",
+        ]
+        for level in levels:
+            db_cpu = " | ".join(
+                str(level[key].get("db_cpu_ms_per_create")) for key, _ in served
+            )
+            ratio = _cpu(level, "api_db_cpu_share_of_f2")
+            lines.append(f"| {level['clients']} | {db_cpu} | {ratio} |")
     lines += [
         "",
         "F1 and F2 are the framework's floors (`scripts/bench/floors`): the "
@@ -174,12 +193,12 @@ def before_and_after(results):
     ]
 
 
-def _cpu(level):
-    """The API's server CPU per create over F2's: median (range)."""
-    ratio = level.get("api_cpu_share_of_f2")
+def _cpu(level, key="api_cpu_share_of_f2"):
+    """The API's server (or database) CPU per create over F2's: median (range)."""
+    ratio = level.get(key)
     if ratio is None:
         return "-"
-    low, high = level.get("api_cpu_share_of_f2_spread") or (ratio, ratio)
+    low, high = level.get(f"{key}_spread") or (ratio, ratio)
     return f"{ratio:.2f} ({low:.2f}-{high:.2f})"
 
 

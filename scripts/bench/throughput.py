@@ -36,6 +36,7 @@ from harness import (
     guest,
     guest_phone,
     latency_summary,
+    postmaster_pid,
     run_clients,
     server_cpu_seconds,
 )
@@ -90,6 +91,7 @@ def bench_throughput(servers, db):
         return {"levels": [], "target": TARGET, "failed_run": [failure], "pass": False}
 
     variants = [*servers, "raw_psycopg"]
+    postmaster = postmaster_pid(db)
     runs = {(clients, name): [] for clients in THROUGHPUT_LEVELS for name in variants}
     day = 500
     for round_ in range(ROUNDS):
@@ -105,7 +107,13 @@ def bench_throughput(servers, db):
                     server = servers[name]
                     service_id, staff_ids = catalogues[server.db.url]
                     run = http_throughput(
-                        server, clients, per_client, service_id, staff_ids, day
+                        server,
+                        clients,
+                        per_client,
+                        service_id,
+                        staff_ids,
+                        day,
+                        postmaster=postmaster,
                     )
                 runs[clients, name].append(run)
                 day += 40
@@ -153,8 +161,14 @@ def slot_queue(db, staff_ids, total, day):
     return slots
 
 
-def http_throughput(server, clients, per_client, service_id, staff_ids, day):
-    """One variant's creates at one level; committed bookings, not answers."""
+def http_throughput(
+    server, clients, per_client, service_id, staff_ids, day, *, postmaster
+):
+    """One variant's creates at one level; committed bookings, not answers.
+
+    CPU is read twice: the variant's gunicorn workers, and the whole
+    PostgreSQL server (`postmaster`), which on a quiet machine is what the
+    variant's statements cost the database."""
     total = clients * per_client
     per_staff = total // len(staff_ids) + 1
     slot_ids = server.db.slots(staff_ids, per_staff, start=future(day))
@@ -177,8 +191,10 @@ def http_throughput(server, clients, per_client, service_id, staff_ids, day):
         return latencies, kinds
 
     cpu_before = server_cpu_seconds(server.pid)
+    db_cpu_before = server_cpu_seconds(postmaster)
     results, wall = run_clients(clients, client)
     cpu = server_cpu_seconds(server.pid) - cpu_before
+    db_cpu = server_cpu_seconds(postmaster) - db_cpu_before
     latencies = [x for batch, _ in results for x in batch]
     kinds = [x for _, batch in results for x in batch]
     # The rate is of bookings the database holds, not of answers: a refused
@@ -193,6 +209,9 @@ def http_throughput(server, clients, per_client, service_id, staff_ids, day):
         "non_201": sum(1 for kind in kinds if kind != "201"),
         "share_4xx": check["share_4xx"],
         "cpu_ms_per_create": round(cpu * 1000 / committed, 2) if committed else None,
+        "db_cpu_ms_per_create": (
+            round(db_cpu * 1000 / committed, 2) if committed else None
+        ),
         "latencies": latencies,
         "failures": check["failures"],
     }
@@ -232,6 +251,9 @@ def level_summary(clients, total, runs, variants):
                 "cpu_ms_per_create": _median(
                     [run["cpu_ms_per_create"] for run in batch]
                 ),
+                "db_cpu_ms_per_create": _median(
+                    [run["db_cpu_ms_per_create"] for run in batch]
+                ),
             }
             level["failed_run"] += [
                 f"{name}: {failure}" for run in batch for failure in run["failures"]
@@ -248,6 +270,9 @@ def level_summary(clients, total, runs, variants):
     if "f2" in variants:
         level["api_cpu_share_of_f2"], level["api_cpu_share_of_f2_spread"] = _share(
             runs, clients, "api", "f2", "cpu_ms_per_create"
+        )
+        level["api_db_cpu_share_of_f2"], level["api_db_cpu_share_of_f2_spread"] = (
+            _share(runs, clients, "api", "f2", "db_cpu_ms_per_create")
         )
     return level
 
