@@ -7,11 +7,14 @@ one never; nothing here talks to the network. The cost on a booking is one
 SELECT of the enabled endpoints and, when one subscribes, one INSERT.
 """
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
+from django.db import connection
 
 from apps.webhooks import payloads
 from apps.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -35,11 +38,22 @@ def retry_window() -> timedelta:
     return timedelta(hours=settings.BOOKING_WEBHOOK_RETRY_HOURS)
 
 
+class EnabledEndpoint(NamedTuple):
+    """What writing a message needs of an endpoint."""
+
+    pk: int
+    events: list[str]
+    include_contact: bool
+
+
 def build_delivery(
-    endpoint: WebhookEndpoint, occurrence: Occurrence, *, now: datetime
+    endpoint: WebhookEndpoint | EnabledEndpoint,
+    occurrence: Occurrence,
+    *,
+    now: datetime,
 ) -> WebhookDelivery:
-    return WebhookDelivery(
-        endpoint=endpoint,
+    delivery = WebhookDelivery(
+        endpoint_id=endpoint.pk,
         event_type=occurrence.event_type,
         body=payloads.envelope(
             occurrence.event_type,
@@ -52,6 +66,9 @@ def build_delivery(
         retry_until=now + retry_window(),
         created_at=now,
     )
+    if isinstance(endpoint, WebhookEndpoint):
+        delivery.endpoint = endpoint  # the caller's instance, not read again
+    return delivery
 
 
 def queue(occurrences: Iterable[Occurrence]) -> list[WebhookDelivery]:
@@ -60,11 +77,7 @@ def queue(occurrences: Iterable[Occurrence]) -> list[WebhookDelivery]:
     occurrences = list(occurrences)
     if not occurrences:
         return []
-    endpoints = list(
-        WebhookEndpoint.objects.filter(enabled=True).only(
-            "pk", "events", "include_contact"
-        )
-    )
+    endpoints = enabled_endpoints()
     deliveries = [
         build_delivery(endpoint, occurrence, now=occurrence.timestamp)
         for occurrence in occurrences
@@ -74,3 +87,27 @@ def queue(occurrences: Iterable[Occurrence]) -> list[WebhookDelivery]:
     if not deliveries:
         return []
     return WebhookDelivery.objects.bulk_create(deliveries)
+
+
+_ENABLED_SQL = (
+    'SELECT "id", "events", "include_contact"'
+    f' FROM "{WebhookEndpoint._meta.db_table}" WHERE "enabled" ORDER BY "id"'
+)
+
+
+def enabled_endpoints() -> list[EnabledEndpoint]:
+    """The enabled endpoints, read with one fixed statement: every booking
+    change asks, and compiling the ORM's query for it cost a booking create
+    0.4 ms of CPU, six times the fixed statement's. The JSON column comes
+    back as text on both databases (Django parses it, not the driver)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ENABLED_SQL)
+        rows = cursor.fetchall()
+    return [
+        EnabledEndpoint(
+            pk,
+            json.loads(events) if isinstance(events, str) else events,
+            bool(include_contact),
+        )
+        for pk, events, include_contact in rows
+    ]
