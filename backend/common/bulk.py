@@ -9,8 +9,13 @@ cost more than the database's own work. One JSON document is quoted as one
 string, and PostgreSQL turns it back into rows (`json_populate_recordset`).
 
 SQLite binds natively and gains nothing, so it keeps `bulk_create`.
+
+One row (`insert_row`): the ORM compiles its INSERT on every save; the hot
+paths (a booking, its audit event, an idempotency key's answer) reuse one
+statement text per model instead.
 """
 
+import functools
 import json
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -78,3 +83,46 @@ def bulk_insert(objs: list[M]) -> list[M]:
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+@functools.cache
+def _insert_statement(model: type[Model], vendor: str) -> tuple[str, tuple]:
+    """One model's single-row INSERT, built once per database."""
+    del vendor  # part of the cache key only
+    meta = model._meta
+    fields = tuple(field for field in meta.concrete_fields if not field.primary_key)
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)}"
+        f" ({', '.join(quote(field.column) for field in fields)})"
+        f" VALUES ({', '.join(['%s'] * len(fields))})"
+        f" RETURNING {quote(meta.pk.column)}"
+    )
+    return sql, fields
+
+
+def insert_row(obj: M) -> M:
+    """Insert one unsaved instance and set its primary key: what
+    `obj.save(force_insert=True)` does for a model with an auto primary key,
+    with the statement's text built once per model instead of compiled on
+    every save. Values are prepared by each field as the ORM prepares them
+    (`pre_save`, so auto_now works; `get_db_prep_save`). No model signals are
+    sent: nothing in the project listens to them, and the domain announces
+    its own events. A value the database must compute (a `db_default` left
+    unset, an expression) goes through the ORM.
+    """
+    sql, fields = _insert_statement(type(obj), connection.vendor)
+    values = [field.pre_save(obj, True) for field in fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        obj.save(force_insert=True)
+        return obj
+    prepared = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, values, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, prepared)
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj

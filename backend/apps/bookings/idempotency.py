@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter
 
 from apps.bookings.models import IdempotencyKey
+from common.bulk import insert_row
 from common.db import ClashingInsert, run_write_transaction
 from common.exceptions import DomainError
 from common.http import client_key
@@ -152,14 +153,16 @@ def _respond_once(idempotent: IdempotentRequest, answer: Callable[[], Answer]):
         raise IdempotentRequestInProgress()
     result = answer()
     try:
-        IdempotencyKey.objects.create(
-            key=idempotent.key,
-            client_fingerprint=idempotent.client_fingerprint,
-            request_fingerprint=idempotent.request_fingerprint,
-            booking_id=result.booking_id,
-            response_status=result.status,
-            response_body=result.body,
-            created_at=timezone.now(),
+        insert_row(
+            IdempotencyKey(
+                key=idempotent.key,
+                client_fingerprint=idempotent.client_fingerprint,
+                request_fingerprint=idempotent.request_fingerprint,
+                booking_id=result.booking_id,
+                response_status=result.status,
+                response_body=result.body,
+                created_at=timezone.now(),
+            )
         )
     except IntegrityError as error:
         # The lookup's snapshot predates the lock: a request that committed

@@ -30,6 +30,7 @@ from apps.bookings.services.offering import (
 from apps.bookings.services.payment import verify_payment_locked
 from apps.services.models import Service
 from apps.staff.models import Staff
+from common.bulk import insert_row
 from common.dates import local_day_bounds
 from common.db import ClashingInsert, run_write_transaction
 
@@ -417,7 +418,7 @@ def _insert_booking(booking: Booking) -> Booking:
     """
     booking.reference = generate_reference()
     try:
-        booking.save(force_insert=True)
+        insert_row(booking)
     except IntegrityError as error:
         # PostgreSQL names the constraint, SQLite the column.
         if "reference" in str(error):

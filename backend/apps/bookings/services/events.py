@@ -4,6 +4,7 @@ from datetime import datetime
 
 from apps.bookings.models import Booking, BookingEvent
 from apps.bookings.signals import booking_events_recorded
+from common.bulk import insert_row
 
 
 def _actor_or_none(actor):
@@ -26,16 +27,18 @@ def record_event(
 
     Call inside the change's transaction, after the booking row is saved.
     """
-    event = BookingEvent.objects.create(
-        booking=booking,
-        kind=kind,
-        from_status=from_status,
-        to_status=booking.status,
-        actor=_actor_or_none(actor),
-        source=source,
-        note=note,
-        data=data or {},
-        created_at=now,
+    event = insert_row(
+        BookingEvent(
+            booking=booking,
+            kind=kind,
+            from_status=from_status,
+            to_status=booking.status,
+            actor=_actor_or_none(actor),
+            source=source,
+            note=note,
+            data=data or {},
+            created_at=now,
+        )
     )
     booking_events_recorded.send(
         sender=BookingEvent, events=[event], notify_guest=notify_guest
