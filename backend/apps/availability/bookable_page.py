@@ -31,10 +31,11 @@ from apps.staff.models import Staff
 from common import rows
 from common.dates import local_day_bounds
 
-_SLOTS = Availability._meta.db_table
-_STAFF = Staff._meta.db_table
-_SERVICES = Service._meta.db_table
-_OFFERS = Staff.services.through._meta.db_table
+# Quoted as the ORM quotes them (the same on both databases).
+_SLOTS, _STAFF, _SERVICES, _OFFERS = (
+    f'"{model._meta.db_table}"'
+    for model in (Availability, Staff, Service, Staff.services.through)
+)
 
 # The columns of a row a guest is shown, in the statement's order.
 FIELDS = (
