@@ -8,6 +8,7 @@ from apps.availability import services
 from apps.availability.filters import AvailabilityFilter
 from apps.availability.models import Availability
 from apps.availability.selectors import (
+    availability_bookable_listing,
     availability_bookable_rows,
     availability_list,
 )
@@ -29,19 +30,20 @@ def bookable_slot_query(request) -> BookableSlotQuerySerializer:
     return query
 
 
-def bookable_slots_for(query: BookableSlotQuerySerializer):
-    """The bookable slots the query asks for, as rows to render."""
-    return availability_bookable_rows(
+def bookable_slot_page(view, request, *, counted: bool = True):
+    """One page of bookable slots for a guest, or 400 for an unknown id.
+
+    A counted page (with `count`) reads the queryset; an uncounted one
+    (UncountedPagination: only slices) the same rows through fixed SQL.
+    """
+    query = bookable_slot_query(request)
+    rows = availability_bookable_rows if counted else availability_bookable_listing
+    slots = rows(
         service_id=query.validated_data.get("service"),
         staff_id=query.validated_data.get("staff"),
         day=query.validated_data.get("date"),
     )
-
-
-def bookable_slot_page(view, request):
-    """One page of bookable slots for a guest, or 400 for an unknown id."""
-    query = bookable_slot_query(request)
-    page = view.paginate_queryset(bookable_slots_for(query))
+    page = view.paginate_queryset(slots)
     if not page:
         query.check_ids_exist()
     return view.get_paginated_response(view.get_serializer(page, many=True).data)

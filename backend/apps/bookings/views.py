@@ -466,7 +466,7 @@ class BookingViewSet(
         pagination_class=UncountedPagination,
     )
     def availability(self, request):
-        return bookable_slot_page(self, request)
+        return bookable_slot_page(self, request, counted=False)
 
     @extend_schema(
         summary="Days with bookable slots, for a calendar",

@@ -36,6 +36,7 @@ from apps.services.models import Service
 from apps.staff.models import Staff
 from common.db import ClashingInsert, redo_possible
 from common.exceptions import LockTimeout
+from common.rows import instance
 
 _SERVICE_FIELDS = ("id", "name", "duration_minutes", "price", "is_active")
 # Tickets per service-day: a quarter of the limit, so that the exact
@@ -142,39 +143,6 @@ ORDER BY a.id
 """
 
 
-@cache
-def _converters(vendor: str, fields: tuple) -> tuple:
-    """Per column, the database's and the field's converters, as the ORM
-    applies them (SQLite returns datetimes as text and booleans as 0/1)."""
-    del vendor  # part of the cache key only
-    result = []
-    for field in fields:
-        column = field.get_col(field.model._meta.db_table)
-        result.append(
-            (
-                column,
-                tuple(
-                    connection.ops.get_db_converters(column)
-                    + column.get_db_converters(connection)
-                ),
-            )
-        )
-    return tuple(result)
-
-
-def _instance(model, fields: tuple, values: Sequence):
-    converted = []
-    for value, (column, converters) in zip(
-        values, _converters(connection.vendor, fields), strict=True
-    ):
-        for converter in converters:
-            value = converter(value, column, connection)
-        converted.append(value)
-    return model.from_db(
-        connection.alias, [field.attname for field in fields], converted
-    )
-
-
 _SERVICE_MODEL_FIELDS = tuple(Service._meta.get_field(name) for name in _SERVICE_FIELDS)
 
 
@@ -232,12 +200,12 @@ def lock_slot_offering(
     slot_end = len(_SLOT_FIELDS)
     staff_end = slot_end + len(_STAFF_FIELDS)
     service_end = staff_end + len(_SERVICE_FIELDS)
-    staff = _instance(Staff, _STAFF_FIELDS, rows[0][slot_end:staff_end])
+    staff = instance(Staff, _STAFF_FIELDS, rows[0][slot_end:staff_end])
     slots = []
     for row in rows:
-        slot = _instance(Availability, _SLOT_FIELDS, row[:slot_end])
+        slot = instance(Availability, _SLOT_FIELDS, row[:slot_end])
         slot.staff = staff
         slots.append(slot)
-    service = _instance(Service, _SERVICE_MODEL_FIELDS, rows[0][staff_end:service_end])
+    service = instance(Service, _SERVICE_MODEL_FIELDS, rows[0][staff_end:service_end])
     # The last column (after the client's locks).
     return slots, service, bool(rows[0][-1])
