@@ -212,7 +212,7 @@ def events_load_bookings(events: list[BookingEvent]) -> None:
 def booking_slot_starts(booking_ids: list[int]) -> list[datetime]:
     """When the first slot of each of these bookings starts (one query)."""
     return list(
-        Booking.objects.filter(pk__in=booking_ids, availability__isnull=False)
+        Booking.objects.filter(pk__in_ids=booking_ids, availability__isnull=False)
         .values_list("availability__start_time", flat=True)
         .distinct()
     )

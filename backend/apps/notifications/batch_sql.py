@@ -22,6 +22,7 @@ from apps.bookings.models import Booking
 from apps.notifications.models import Notification
 from apps.services.models import Service
 from apps.staff.models import Staff
+from common.lookups import id_array
 
 # Columns each row fills from its booking; every other column takes the
 # value an unsaved Notification of the kind holds (its defaults).
@@ -89,7 +90,7 @@ def cancellations_insert(
         if not field.primary_key and field.name not in _PER_ROW
     ]
     params = {
-        "ids": booking_ids,
+        "ids": id_array(booking_ids),
         "language": settings.LANGUAGE_CODE,
         "currency": settings.BOOKING_CURRENCY,
         "cancelled_by": cancelled_by,
@@ -113,7 +114,7 @@ def cancellations_insert(
             JOIN {_table(Service)} s ON s.id = b.service_id
             JOIN {_table(Staff)} st ON st.id = b.staff_id
             LEFT JOIN {_table(Availability)} a ON a.id = b.availability_id
-            WHERE b.id = ANY(%(ids)s) AND b.customer_email <> ''
+            WHERE b.id = ANY(%(ids)s::bigint[]) AND b.customer_email <> ''
         ), written AS (
             INSERT INTO {_table(Notification)} ({columns})
             SELECT id, customer_email, customer_email_key, snapshot, {", ".join(values)}

@@ -14,6 +14,7 @@ from apps.availability.services import availabilities_release, lock_availabiliti
 from apps.bookings.models import Booking, BookingEvent, BookingSlot
 from apps.bookings.services.events import record_events
 from common.db import write_transaction
+from common.lookups import id_array
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ def _expire_batch(
     first_slot = {pk: slot_id for pk, slot_id, _ in candidates}
     slots_of: dict[int, set[int]] = {pk: {slot_id} for pk, slot_id, _ in candidates}
     for booking_id, slot_id in BookingSlot.objects.filter(
-        booking_id__in=booking_ids, active=True
+        booking_id__in_ids=booking_ids, active=True
     ).values_list("booking_id", "availability_id"):
         slots_of[booking_id].add(slot_id)
     with write_transaction():
@@ -134,7 +135,7 @@ def _expire_batch(
             return [], 0
         expired_ids = [pk for pk, _, _ in bookings]
         released = sorted({slot for pk in expired_ids for slot in slots_of[pk]})
-        BookingSlot.objects.filter(booking_id__in=expired_ids, active=True).update(
+        BookingSlot.objects.filter(booking_id__in_ids=expired_ids, active=True).update(
             active=False
         )
         availabilities_release(released, now=now)
@@ -189,7 +190,10 @@ def _cancel_unchanged(picked: list[tuple[int, int]], *, now: datetime) -> list[t
                 FOR NO KEY UPDATE OF booking SKIP LOCKED
             )
             RETURNING id, availability_id, reference"""
-        params[3:3] = [[pk for pk, _ in picked], [slot for _, slot in picked]]
+        params[3:3] = [
+            id_array(pk for pk, _ in picked),
+            id_array(slot for _, slot in picked),
+        ]
     else:
         sql = f"""
             UPDATE {table} SET status = %s, cancel_reason = %s, updated_at = %s
