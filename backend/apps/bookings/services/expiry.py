@@ -121,7 +121,9 @@ def _expire_batch(
         booking_id__in_ids=booking_ids, active=True
     ).values_list("booking_id", "availability_id"):
         slots_of[booking_id].add(slot_id)
-    with write_transaction():
+    # A batch lost to a crash just after its COMMIT is redone by the next run:
+    # the commit need not wait for the disk (a fifth of the job's time).
+    with write_transaction(wait_for_flush=False):
         locked_slot_ids = set(
             lock_availabilities(
                 [slot for slots in slots_of.values() for slot in slots],
