@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.availability.services import availabilities_release, lock_availabilities
 from apps.bookings.models import Booking, BookingEvent, BookingSlot
-from apps.bookings.services.events import record_events
+from apps.bookings.services.events import record_events_alike
 from common.db import write_transaction
 from common.lookups import id_array
 
@@ -141,19 +141,14 @@ def _expire_batch(
             active=False
         )
         availabilities_release(released, now=now)
-        record_events(
-            [
-                BookingEvent(
-                    booking_id=pk,
-                    kind=BookingEvent.Kind.EXPIRED,
-                    from_status=Status.AWAITING_PAYMENT,
-                    to_status=Status.CANCELLED,
-                    source=BookingEvent.Source.SYSTEM,
-                    note=PAYMENT_TIMEOUT_NOTE,
-                    created_at=now,
-                )
-                for pk in expired_ids
-            ],
+        record_events_alike(
+            expired_ids,
+            kind=BookingEvent.Kind.EXPIRED,
+            from_status=Status.AWAITING_PAYMENT,
+            to_status=Status.CANCELLED,
+            source=BookingEvent.Source.SYSTEM,
+            note=PAYMENT_TIMEOUT_NOTE,
+            created_at=now,
             notify_guest=notify,
         )
     return [reference for _, _, reference in bookings], len(released)

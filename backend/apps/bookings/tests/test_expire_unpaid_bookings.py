@@ -18,7 +18,6 @@ from apps.availability.models import Availability
 from apps.availability.tests.factories import AvailabilityFactory
 from apps.bookings import exceptions, services
 from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent, email_key
-from apps.bookings.services import events as booking_events
 from apps.bookings.services import expiry, locking, payment
 from apps.bookings.tests.factories import BookingFactory
 from apps.bookings.tests.test_services import assert_is_booked_invariant
@@ -202,8 +201,8 @@ def test_a_crash_in_a_batch_keeps_earlier_batches_and_nothing_of_its_own(
     monkeypatch,
 ):
     bookings = expired_bookings(6)
-    # The batch's audit events go in through one bulk insert.
-    original = booking_events.bulk_insert
+    # The batch's audit events go in through one insert.
+    original = expiry.record_events_alike
     calls = {"n": 0}
 
     def fail_on_second_batch(*args, **kwargs):
@@ -213,7 +212,7 @@ def test_a_crash_in_a_batch_keeps_earlier_batches_and_nothing_of_its_own(
             raise DatabaseError("disk full")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(booking_events, "bulk_insert", fail_on_second_batch)
+    monkeypatch.setattr(expiry, "record_events_alike", fail_on_second_batch)
     with pytest.raises(CommandError, match="disk full"):
         run_command("--batch-size", "3")
 
@@ -222,7 +221,7 @@ def test_a_crash_in_a_batch_keeps_earlier_batches_and_nothing_of_its_own(
     assert timeout_events().count() == 3
     assert_is_booked_invariant()
 
-    monkeypatch.setattr(booking_events, "bulk_insert", original)
+    monkeypatch.setattr(expiry, "record_events_alike", original)
     assert "Expired 3 unpaid bookings" in run_command("--batch-size", "3")
     assert timeout_events().count() == 6
     assert_is_booked_invariant()
