@@ -210,9 +210,12 @@ def events_load_bookings(events: list[BookingEvent]) -> None:
 
 
 def booking_slot_starts(booking_ids: list[int]) -> list[datetime]:
-    """When the first slot of each of these bookings starts (one query)."""
+    """When the first slot of each of these bookings starts (one query), each
+    moment once."""
     return list(
         Booking.objects.filter(pk__in_ids=booking_ids, availability__isnull=False)
+        # No ordering: the model's would join DISTINCT and return every row.
+        .order_by()
         .values_list("availability__start_time", flat=True)
         .distinct()
     )
