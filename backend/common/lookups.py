@@ -15,7 +15,8 @@ from django.db.models.lookups import In
 
 def id_array(ids: Iterable[int]) -> str:
     """The PostgreSQL array literal of integer keys (cast it: `%s::bigint[]`)."""
-    return "{" + ",".join(str(int(key)) for key in ids) + "}"
+    # int() refuses anything but a whole number, so nothing else is quoted.
+    return "{" + ",".join(map(str, map(int, ids))) + "}"
 
 
 class InIds(In):
