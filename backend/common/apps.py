@@ -11,6 +11,8 @@ class CommonConfig(AppConfig):
     def ready(self):
         from common.fields import refuse_coerced_json_types
         from common.labels import translate_derived_labels
+        from common.lookups import register as register_lookups
 
         translate_derived_labels()
         refuse_coerced_json_types()
+        register_lookups()

@@ -43,7 +43,7 @@ class ClashingInsert(Exception):
 
 
 @contextmanager
-def write_transaction() -> Iterator[None]:
+def write_transaction(*, wait_for_flush: bool = True) -> Iterator[None]:
     """`transaction.atomic()` whose lock waits end in LockTimeout.
 
     On PostgreSQL every transaction opens with `SET LOCAL lock_timeout` =
@@ -52,14 +52,38 @@ def write_transaction() -> Iterator[None]:
     pooling. A request that cannot
     get its rows in time gets LockTimeout (503, retry shortly) instead of
     hanging a worker; the transaction is rolled back whole either way.
+
+    `wait_for_flush=False` (PostgreSQL: `SET LOCAL synchronous_commit = off`
+    in the same BEGIN) is for work a later run redoes by itself, such as an
+    expiry batch: its COMMIT returns before the WAL reaches the disk, so a
+    crash in the next fraction of a second may undo the whole transaction,
+    never part of it. Any transaction that acts on it (books the freed slot,
+    sends its email) commits synchronously, which flushes it first.
     """
+    token = _wait_for_flush.set(wait_for_flush)
     try:
         with transaction.atomic():
+            # BEGIN has been sent: what runs next, on_commit work included,
+            # opens its transactions as usual.
+            _wait_for_flush.reset(token)
+            token = None
             yield
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
             raise LockTimeout() from error
         raise
+    finally:
+        if token is not None:
+            _wait_for_flush.reset(token)
+
+
+def wait_for_flush() -> bool:
+    """Whether the transaction opening now waits for its COMMIT to reach the
+    disk (read by the PostgreSQL backend as it sends BEGIN)."""
+    return _wait_for_flush.get()
+
+
+_wait_for_flush = ContextVar("wait_for_flush", default=True)
 
 
 def run_write_transaction(work: Callable[[], T]) -> T:

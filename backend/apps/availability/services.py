@@ -59,7 +59,7 @@ def lock_availabilities(availability_ids, *, skip_locked: bool = False) -> list[
     """
     return list(
         Availability.objects.select_for_update(no_key=True, skip_locked=skip_locked)
-        .filter(pk__in=sorted(set(availability_ids)))
+        .filter(pk__in_ids=sorted(set(availability_ids)))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -200,7 +200,7 @@ def availabilities_set_booked(
     changes = {"is_booked": booked, "updated_at": now}
     if booked:
         changes["is_held"] = False
-    return Availability.objects.filter(pk__in=slot_ids).update(**changes)
+    return Availability.objects.filter(pk__in_ids=slot_ids).update(**changes)
 
 
 def availabilities_set_held(

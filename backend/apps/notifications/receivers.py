@@ -6,16 +6,18 @@ change always has its email, a rolled-back one never. Connected in
 `NotificationsConfig.ready()`.
 """
 
+from itertools import groupby
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import connection
 from django.dispatch import receiver
 from django.utils import timezone
 
 from apps.bookings.models import Booking, BookingEvent
 from apps.bookings.selectors import events_load_bookings
 from apps.bookings.signals import booking_access_link_issued, booking_events_recorded
-from apps.notifications import calendars, outbox
+from apps.notifications import batch_sql, calendars, outbox
 from apps.notifications.models import Notification
 from apps.notifications.reminders import arm_appointment_reminder
 from apps.schedules.signals import closure_reschedule_offered
@@ -31,6 +33,8 @@ GUEST_CAUSED_SOURCES = frozenset({Source.GUEST, Source.SYSTEM})
 
 @receiver(booking_events_recorded, dispatch_uid="notifications.queue_emails")
 def queue_booking_emails(sender, *, events, notify_guest=True, **kwargs):
+    if notify_guest and connection.vendor == "postgresql":
+        events = _expired_in_sql(events)
     if notify_guest or any(event.kind not in _SILENT_KINDS for event in events):
         # A batch's bookings in one query (none for bookings already loaded).
         events_load_bookings(events)
@@ -139,6 +143,30 @@ def _expired(event: BookingEvent, *, notify_guest: bool):
             guest_triggered=True,
         )
     ]
+
+
+def _expired_in_sql(events: list[BookingEvent]) -> list[BookingEvent]:
+    """Queue the expired bookings' emails in SQL (an expiry batch: no booking
+    loaded, no snapshot built in Python); return the events left to the
+    Python path."""
+    expired = [event for event in events if event.kind == EventKind.EXPIRED]
+    if not expired:
+        return events
+    remaining = [event for event in events if event.kind != EventKind.EXPIRED]
+
+    def moment_and_source(event):
+        return event.created_at, event.source
+
+    left: set[int] = set()
+    for (now, source), group in groupby(
+        sorted(expired, key=moment_and_source), key=moment_and_source
+    ):
+        left.update(
+            batch_sql.cancellations_insert(
+                [event.booking_id for event in group], cancelled_by=source, now=now
+            )
+        )
+    return remaining + [event for event in expired if event.booking_id in left]
 
 
 def _rescheduled(event: BookingEvent, *, notify_guest: bool):

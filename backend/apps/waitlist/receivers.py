@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_datetime
 from apps.availability.models import Availability
 from apps.availability.signals import slots_written
 from apps.bookings.models import BookingEvent
-from apps.bookings.selectors import booking_slot_starts
+from apps.bookings.selectors import booking_slot_days
 from apps.bookings.signals import booking_events_recorded, desk_panels
 from apps.waitlist.selectors import waitlist_entries_for_day
 
@@ -56,9 +56,7 @@ def offer_freed_slots(sender, *, events, **kwargs):
         if slot is not None:
             days.add(timezone.localdate(slot.start_time))
     if unloaded:
-        days.update(
-            timezone.localdate(start) for start in booking_slot_starts(unloaded)
-        )
+        days.update(booking_slot_days(unloaded))
     if days:
         transaction.on_commit(partial(_offer, days), robust=True)
 

@@ -19,11 +19,18 @@ lock that another request waits on for long, and run without the timeout.
 from django.conf import settings
 from django.db.backends.postgresql import base
 
+from common.db import wait_for_flush
+
 
 def begin_statement() -> str:
-    """The statement that opens every transaction (an int: nothing to quote)."""
+    """The statement that opens every transaction (an int: nothing to quote);
+    with `write_transaction(wait_for_flush=False)`, one whose COMMIT does
+    not wait for the disk."""
     milliseconds = int(settings.BOOKING_LOCK_TIMEOUT_SECONDS) * 1000
-    return f"BEGIN; SET LOCAL lock_timeout = '{milliseconds}ms'"
+    statement = f"BEGIN; SET LOCAL lock_timeout = '{milliseconds}ms'"
+    if not wait_for_flush():
+        statement += "; SET LOCAL synchronous_commit = off"
+    return statement
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

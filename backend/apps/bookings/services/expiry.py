@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from apps.availability.services import availabilities_release, lock_availabilities
 from apps.bookings.models import Booking, BookingEvent, BookingSlot
-from apps.bookings.services.events import record_events
+from apps.bookings.services.events import record_events_alike
 from common.db import write_transaction
+from common.lookups import id_array
 
 logger = logging.getLogger(__name__)
 
@@ -117,10 +118,12 @@ def _expire_batch(
     first_slot = {pk: slot_id for pk, slot_id, _ in candidates}
     slots_of: dict[int, set[int]] = {pk: {slot_id} for pk, slot_id, _ in candidates}
     for booking_id, slot_id in BookingSlot.objects.filter(
-        booking_id__in=booking_ids, active=True
+        booking_id__in_ids=booking_ids, active=True
     ).values_list("booking_id", "availability_id"):
         slots_of[booking_id].add(slot_id)
-    with write_transaction():
+    # A batch lost to a crash just after its COMMIT is redone by the next run:
+    # the commit need not wait for the disk (a fifth of the job's time).
+    with write_transaction(wait_for_flush=False):
         locked_slot_ids = set(
             lock_availabilities(
                 [slot for slots in slots_of.values() for slot in slots],
@@ -134,23 +137,18 @@ def _expire_batch(
             return [], 0
         expired_ids = [pk for pk, _, _ in bookings]
         released = sorted({slot for pk in expired_ids for slot in slots_of[pk]})
-        BookingSlot.objects.filter(booking_id__in=expired_ids, active=True).update(
+        BookingSlot.objects.filter(booking_id__in_ids=expired_ids, active=True).update(
             active=False
         )
         availabilities_release(released, now=now)
-        record_events(
-            [
-                BookingEvent(
-                    booking_id=pk,
-                    kind=BookingEvent.Kind.EXPIRED,
-                    from_status=Status.AWAITING_PAYMENT,
-                    to_status=Status.CANCELLED,
-                    source=BookingEvent.Source.SYSTEM,
-                    note=PAYMENT_TIMEOUT_NOTE,
-                    created_at=now,
-                )
-                for pk in expired_ids
-            ],
+        record_events_alike(
+            expired_ids,
+            kind=BookingEvent.Kind.EXPIRED,
+            from_status=Status.AWAITING_PAYMENT,
+            to_status=Status.CANCELLED,
+            source=BookingEvent.Source.SYSTEM,
+            note=PAYMENT_TIMEOUT_NOTE,
+            created_at=now,
             notify_guest=notify,
         )
     return [reference for _, _, reference in bookings], len(released)
@@ -189,7 +187,10 @@ def _cancel_unchanged(picked: list[tuple[int, int]], *, now: datetime) -> list[t
                 FOR NO KEY UPDATE OF booking SKIP LOCKED
             )
             RETURNING id, availability_id, reference"""
-        params[3:3] = [[pk for pk, _ in picked], [slot for _, slot in picked]]
+        params[3:3] = [
+            id_array(pk for pk, _ in picked),
+            id_array(slot for _, slot in picked),
+        ]
     else:
         sql = f"""
             UPDATE {table} SET status = %s, cancel_reason = %s, updated_at = %s

@@ -17,6 +17,9 @@ class Command(BaseCommand):
         "in order. Run it every minute from cron or Task Scheduler. Safe to run "
         "concurrently."
     )
+    # Run every minute: the system checks (which import every URLconf and
+    # view) belong to deploys and `manage.py check`.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -16,6 +16,10 @@ class Command(BaseCommand):
         "Cancel bookings still awaiting payment after their payment_expires_at, "
         "releasing their slots. Idempotent; safe to run concurrently."
     )
+    # A job run every minute: the system checks (which import every URLconf
+    # and view) belong to deploys and `manage.py check`, and cost each run
+    # about half a second.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         add_batch_size(parser, default=500, rows="Bookings")
