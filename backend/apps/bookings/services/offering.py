@@ -71,6 +71,11 @@ def service_day_tickets() -> int:
     return max(1, min(_MAX_TICKETS, limit // 4))
 
 
+def _draw_ticket(tickets: int) -> int:
+    """Any ticket of the day's: bookings spread over them at random."""
+    return random.randrange(tickets)
+
+
 def _columns(model, alias: str) -> tuple:
     return tuple(field for field in model._meta.concrete_fields), ", ".join(
         f'{alias}."{field.column}"' for field in model._meta.concrete_fields
@@ -179,7 +184,7 @@ def lock_slot_offering(
         "service": service_id,
         "zone": settings.TIME_ZONE,
         "tickets": tickets,
-        "ticket": random.randrange(tickets),
+        "ticket": _draw_ticket(tickets),
         # Every ticket for the redo after NearDayLimit, and wherever no redo
         # can follow (a caller's own transaction): there the count is exact.
         "every_ticket": _every_ticket_next.get() or not redo_possible(),

@@ -98,8 +98,8 @@ def _lock_in_thread(slot, service, ticket, *, hold: threading.Event, took, redo=
             offering.NearDayLimit()  # what a booking near the cap raised
         try:
             # As booking creation runs it: where a NearDayLimit can be redone.
-            with mock.patch.object(offering.random, "randrange", return_value=ticket):
-                run_write_transaction(locked)
+            _drawn.ticket = ticket
+            run_write_transaction(locked)
         except LockTimeout:
             took.append(("waited out", None))
         finally:
@@ -110,22 +110,33 @@ def _lock_in_thread(slot, service, ticket, *, hold: threading.Event, took, redo=
     return thread
 
 
+# The ticket each thread of _race_two draws. One patch for both threads, made
+# and undone by the test's own thread: patched from each thread, the two
+# patches could be undone out of order and leave `random.randrange` itself
+# mocked for the rest of the session (the cluster test then drew every
+# address from 127.0.0.0/16 and found its throttle already counting).
+_drawn = threading.local()
+
+
 def _race_two(day_slots, service, *, first_redone=False):
     """The first guest locks and holds; the second tries the next slot."""
     hold, first, second = threading.Event(), [], []
-    holder = _lock_in_thread(
-        day_slots[0], service, 0, hold=hold, took=first, redo=first_redone
-    )
-    for _ in range(100):
-        if first:
-            break
-        threading.Event().wait(0.05)
-    other = _lock_in_thread(
-        day_slots[1], service, 1, hold=threading.Event(), took=second
-    )
-    other.join(timeout=10)
-    hold.set()
-    holder.join(timeout=10)
+    with mock.patch.object(
+        offering, "_draw_ticket", side_effect=lambda tickets: _drawn.ticket
+    ):
+        holder = _lock_in_thread(
+            day_slots[0], service, 0, hold=hold, took=first, redo=first_redone
+        )
+        for _ in range(100):
+            if first:
+                break
+            threading.Event().wait(0.05)
+        other = _lock_in_thread(
+            day_slots[1], service, 1, hold=threading.Event(), took=second
+        )
+        other.join(timeout=10)
+        hold.set()
+        holder.join(timeout=10)
     return first, second
 
 
